@@ -1,0 +1,228 @@
+import type { OktaClient } from './okta/client.js';
+import { OktaApiError, OktaResponseShapeError, toApplicationFailure } from './okta/errors.js';
+import type { LogEvent, User, UserFactor } from './okta/schemas.js';
+
+export { OktaFailureType } from './okta/errors.js';
+export type { LogEvent } from './okta/schemas.js';
+
+export interface OktaReadLogPageInput {
+  /** The previous page's `nextUrl`; when set, `since`/`filter`/`limit` are ignored (the link carries them). */
+  nextUrl?: string;
+  /** ISO 8601 start of a new polling cursor; used only without `nextUrl`. */
+  since?: string;
+  filter: string;
+  limit: number;
+}
+export interface OktaLogPage {
+  events: LogEvent[];
+  nextUrl: string;
+}
+
+export interface OktaUserSummary {
+  id: string;
+  status: string;
+  login: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+export interface OktaGroupSummary {
+  id: string;
+  name: string;
+}
+
+export type OktaUnlockResult = { outcome: 'unlocked' } | { outcome: 'not-locked' };
+
+export interface OktaFactorSummary {
+  id: string;
+  factorType: string;
+  provider: string;
+  vendorName?: string;
+  status: string;
+  /** Human-readable, phone numbers and emails masked, e.g. "SMS to +1 XXX-XXX-1234". */
+  displayName: string;
+}
+
+/**
+ * Okta activities. Each one maps errors through `toApplicationFailure` and returns plain JSON data
+ * (it lands in workflow history). Outcomes that are normal business results — user gone, already
+ * unlocked, factor already removed — are returned as values, not thrown.
+ */
+export function createOktaActivities(okta: OktaClient) {
+  return {
+    async oktaReadLogPage(input: OktaReadLogPageInput): Promise<OktaLogPage> {
+      return edge(async () => {
+        const page = input.nextUrl
+          ? await okta.listLogEvents({ nextUrl: input.nextUrl })
+          : await okta.listLogEvents({ since: input.since, filter: input.filter, limit: input.limit });
+        if (!page.nextUrl) {
+          // Polling requests always carry a next link; without one the cursor would be lost.
+          throw new OktaResponseShapeError('Link rel="next" header missing on a polling request', 'GET', '/api/v1/logs');
+        }
+        return { events: page.events, nextUrl: page.nextUrl };
+      });
+    },
+
+    /** `null` when Okta says 404 E0000007 (deleted user): a normal outcome. */
+    async oktaGetUser(idOrLogin: string): Promise<OktaUserSummary | null> {
+      return edge(async () => {
+        try {
+          return summarizeUser(await okta.getUser(idOrLogin));
+        } catch (err) {
+          if (isOktaError(err, 404, 'E0000007')) return null;
+          throw err;
+        }
+      });
+    },
+
+    /** `null` when no user, or more than one user, matches (see `OktaClient.findUserByLoginOrEmail`). */
+    async oktaFindUser(loginOrEmail: string): Promise<OktaUserSummary | null> {
+      return edge(async () => {
+        const user = await okta.findUserByLoginOrEmail(loginOrEmail);
+        return user ? summarizeUser(user) : null;
+      });
+    },
+
+    async oktaListUserGroups(userId: string): Promise<OktaGroupSummary[]> {
+      return edge(async () => (await okta.listUserGroups(userId)).map((g) => ({ id: g.id, name: g.profile.name })));
+    },
+
+    /** 403 E0000032 = the user is not locked out (someone already unlocked it): not an error. */
+    async oktaUnlockUser(userId: string): Promise<OktaUnlockResult> {
+      return edge(async () => {
+        try {
+          await okta.unlockUser(userId);
+          return { outcome: 'unlocked' as const };
+        } catch (err) {
+          if (isOktaError(err, 403, 'E0000032')) return { outcome: 'not-locked' as const };
+          throw err;
+        }
+      });
+    },
+
+    /** The URL is a credential for the user: callers must not log it. */
+    async oktaResetPassword(userId: string, opts: { revokeSessions: boolean }): Promise<{ resetPasswordUrl: string }> {
+      return edge(async () => okta.resetPassword(userId, opts));
+    },
+
+    async oktaResetFactors(userId: string): Promise<void> {
+      return edge(() => okta.resetFactors(userId));
+    },
+
+    async oktaListFactors(userId: string): Promise<OktaFactorSummary[]> {
+      return edge(async () => (await okta.listFactors(userId)).map(summarizeFactor));
+    },
+
+    /** 404 = already removed: the goal is reached, not an error. */
+    async oktaDeleteFactor(userId: string, factorId: string): Promise<{ outcome: 'deleted' | 'already-gone' }> {
+      return edge(async () => {
+        try {
+          await okta.deleteFactor(userId, factorId);
+          return { outcome: 'deleted' as const };
+        } catch (err) {
+          if (isOktaError(err, 404)) return { outcome: 'already-gone' as const };
+          throw err;
+        }
+      });
+    },
+  };
+}
+
+export type OktaActivities = ReturnType<typeof createOktaActivities>;
+
+async function edge<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApplicationFailure(err);
+  }
+}
+
+function isOktaError(err: unknown, status: number, errorCode?: string): boolean {
+  return err instanceof OktaApiError && err.status === status && (errorCode === undefined || err.errorCode === errorCode);
+}
+
+function summarizeUser(user: User): OktaUserSummary {
+  const { login, email, firstName, lastName } = user.profile;
+  return {
+    id: user.id,
+    status: user.status,
+    login,
+    ...(email ? { email } : {}),
+    ...(firstName ? { firstName } : {}),
+    ...(lastName ? { lastName } : {}),
+  };
+}
+
+export function summarizeFactor(factor: UserFactor): OktaFactorSummary {
+  return {
+    id: factor.id,
+    factorType: factor.factorType,
+    provider: factor.provider,
+    ...(factor.vendorName ? { vendorName: factor.vendorName } : {}),
+    status: factor.status,
+    displayName: factorDisplayName(factor),
+  };
+}
+
+const PROVIDER_NAMES: Record<string, string> = {
+  GOOGLE: 'Google Authenticator',
+  RSA: 'RSA SecurID',
+  SYMANTEC: 'Symantec VIP',
+  YUBICO: 'YubiKey OTP',
+  DUO: 'Duo Security',
+  CUSTOM: 'Custom OTP',
+};
+
+/** Readable factor label for people choosing what to reset; never shows a full phone number or email. */
+export function factorDisplayName(factor: UserFactor): string {
+  const profile = factor.profile ?? {};
+  const str = (key: string): string | undefined => (typeof profile[key] === 'string' ? profile[key] : undefined);
+  const provider = factor.provider.toUpperCase();
+  switch (factor.factorType) {
+    case 'push':
+      return 'Okta Verify (push)';
+    case 'signed_nonce':
+      return 'Okta FastPass';
+    case 'token:software:totp':
+      return provider === 'OKTA' ? 'Okta Verify (code)' : (PROVIDER_NAMES[provider] ?? `Authenticator app (${factor.provider})`);
+    case 'sms':
+      return `SMS to ${maskPhone(str('phoneNumber'))}`;
+    case 'call':
+      return `Voice call to ${maskPhone(str('phoneNumber'))}`;
+    case 'email':
+      return `Email to ${maskEmail(str('email'))}`;
+    case 'question':
+      return 'Security question';
+    case 'webauthn':
+      return str('authenticatorName') ?? 'Security key or biometric';
+    case 'u2f':
+      return 'Security key (U2F)';
+    case 'token:hotp':
+      return 'HOTP token';
+    case 'token':
+    case 'token:hardware':
+    case 'web':
+      return PROVIDER_NAMES[provider] ?? `Token (${factor.provider})`;
+    default:
+      return `${factor.factorType} (${factor.provider})`;
+  }
+}
+
+/** "+15554151234" → "+1 XXX-XXX-1234"; other countries → "phone ending in 1234". */
+export function maskPhone(phone: string | undefined): string {
+  const digits = (phone ?? '').replace(/\D/g, '');
+  if (digits.length < 4) return 'phone';
+  const last4 = digits.slice(-4);
+  if (digits.length === 11 && digits.startsWith('1')) return `+1 XXX-XXX-${last4}`;
+  return `phone ending in ${last4}`;
+}
+
+/** "jane.doe@example.com" → "j***@example.com". */
+export function maskEmail(email: string | undefined): string {
+  const at = email?.lastIndexOf('@') ?? -1;
+  if (!email || at < 1) return 'email';
+  return `${email[0]}***${email.slice(at)}`;
+}
+
