@@ -108,7 +108,7 @@ class Parser {
       this.pos++;
       return inner;
     }
-    if (t.t !== 'word' || !/^[A-Za-z_$][\w.$]*$/.test(t.v)) throw new FilterSyntaxError('expected attribute');
+    if (t.t !== 'word' || !/^[A-Za-z_$][\w.$]*$/.test(t.v) || /^(and|or)$/i.test(t.v)) throw new FilterSyntaxError('expected attribute');
     this.pos++;
     const attr = t.v;
     const op = this.peekWord();
