@@ -11,6 +11,7 @@ import { endUserSettingsPage, resetPasswordPage } from './pages.js';
 import { familyOf, RateLimiter, type RateLimitConfig } from './rate-limit.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import type { Ctx, Reply } from './router.js';
+import type { Principal } from './types.js';
 import { seedOrg } from './seed.js';
 
 const MAX_BODY = 1 << 20;
@@ -196,10 +197,18 @@ export class SimServer {
       if (!isToken && m === 'method-not-allowed') throw oktaError('E0000022');
       if (isToken && method !== 'POST') throw oktaError('E0000022');
 
-      const principal = isToken ? undefined : this.auth.authenticate(ctx.req.headers.authorization);
+      let principal: Principal | undefined;
+      let authError: unknown;
+      try {
+        principal = isToken ? undefined : this.auth.authenticate(ctx.req.headers.authorization);
+      } catch (e) {
+        authError = e;
+      }
       if (principal?.clientId) entry.clientId = principal.clientId;
+      // Unauthenticated calls still count against (and report) the org bucket, as on Okta.
       const decision = this.limiter.take(familyOf(method, path), principal?.tokenKey);
       rateHeaders = decision.headers;
+      if (authError) throw authError;
       if (!decision.allowed) throw oktaError('E0000047');
       release = this.limiter.acquire();
       if (!release) {
