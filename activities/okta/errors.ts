@@ -170,7 +170,7 @@ function fromApiError(err: OktaApiError, opts: ToFailureOptions): ApplicationFai
       message: err.message,
       type: OktaFailureType.RateLimited,
       nonRetryable: false,
-      details,
+      details: [{ ...details[0], rateLimitResetEpochSeconds: err.rateLimitResetEpochSeconds ?? null }],
       nextRetryDelay: rateLimitDelayMs(err, opts),
       // Expected under load; keeps it out of error-level SDK logs and metrics.
       category: ApplicationFailureCategory.BENIGN,
