@@ -61,7 +61,7 @@ export interface AddEventInput {
 
 export interface OAuthClientInput {
   clientId: string;
-  publicJwk: Record<string, unknown> & { kty: string };
+  publicJwk: { kty?: string; alg?: string; [k: string]: unknown };
   scopes: ('okta.logs.read' | 'okta.users.read' | 'okta.users.manage')[];
 }
 

@@ -40,6 +40,15 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The request log shows decoded paths (`/users/bob@example.com`), whatever escaping the client chose. */
+function safeDecode(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
 function send(res: ServerResponse, reply: Reply): void {
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   if (reply.html !== undefined) {
@@ -145,7 +154,7 @@ export class SimServer {
     const started = Date.now();
     const authHeader = req.headers.authorization;
     const entry: RecordedRequest = {
-      requestId, at: new Date(started).toISOString(), method, path: url.pathname,
+      requestId, at: new Date(started).toISOString(), method, path: safeDecode(url.pathname),
       query: Object.fromEntries(url.searchParams), status: 0, durationMs: 0,
       auth: authHeader ? ((authHeader.split(' ')[0] ?? null) as RecordedRequest['auth']) : null,
     };
