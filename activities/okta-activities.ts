@@ -1,6 +1,6 @@
 import type { OktaClient } from './okta/client.js';
 import { OktaApiError, OktaResponseShapeError, toApplicationFailure } from './okta/errors.js';
-import type { LogEvent, User, UserFactor } from './okta/schemas.js';
+import { projectLogEvent, type LogEvent, type User, type UserFactor } from './okta/schemas.js';
 
 export { OktaFailureType } from './okta/errors.js';
 export type { LogEvent } from './okta/schemas.js';
@@ -60,7 +60,7 @@ export function createOktaActivities(okta: OktaClient) {
           // Polling requests always carry a next link; without one the cursor would be lost.
           throw new OktaResponseShapeError('Link rel="next" header missing on a polling request', 'GET', '/api/v1/logs');
         }
-        return { events: page.events, nextUrl: page.nextUrl };
+        return { events: page.events.map(projectLogEvent), nextUrl: page.nextUrl };
       });
     },
 

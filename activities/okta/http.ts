@@ -43,7 +43,6 @@ export const activityRequestLogger: RequestLogger = (line) => {
   }
   const meta = { ...line };
   if (line.status === undefined || line.status >= 400) log.warn('Okta request failed', meta);
-  else if (line.method === 'GET') log.debug('Okta request', meta);
   else log.info('Okta request', meta);
 };
 

@@ -37,6 +37,32 @@ export const LogEventSchema = z.looseObject({
   debugContext: looseRecord.nullish(),
 });
 export type LogEvent = z.infer<typeof LogEventSchema>;
+
+/** Top-level LogEvent fields handed to workflows (see `projectLogEvent`). */
+const LOG_EVENT_FIELDS = [
+  'uuid',
+  'published',
+  'eventType',
+  'displayMessage',
+  'severity',
+  'legacyEventType',
+  'outcome',
+  'actor',
+  'target',
+  'client',
+  'transaction',
+  'debugContext',
+] as const;
+
+/**
+ * Keeps only the fields this product uses. A page of 1000 full events (request, securityContext,
+ * authenticationContext...) can approach Temporal's 2 MB payload limit; the subset stays well below.
+ */
+export function projectLogEvent(event: LogEvent): LogEvent {
+  const out: Record<string, unknown> = {};
+  for (const key of LOG_EVENT_FIELDS) if (event[key] !== undefined) out[key] = event[key];
+  return out as LogEvent;
+}
 export const LogEventListSchema = z.array(LogEventSchema);
 
 export const UserSchema = z.looseObject({

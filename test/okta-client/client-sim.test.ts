@@ -141,6 +141,11 @@ describe('system log polling', () => {
       seen.push(...page.events.map((e) => e.actor.alternateId ?? ''));
     }
     assert.deepEqual(seen, ['alice@example.com', 'carol@example.com', 'dave@example.com']);
+    // Only the product's subset of each event reaches workflow history.
+    const [first] = (await run(acts.oktaReadLogPage, { since, filter, limit: 1 })).events;
+    assert.ok(first && first.actor.id && first.uuid && first.published && first.debugContext);
+    assert.equal(first.request, undefined);
+    assert.equal(first.securityContext, undefined);
     // The empty page still carried a next link; following it later returns what arrived since.
     assert.ok(page.nextUrl.startsWith(`${sim.url}/api/v1/logs?`));
     await sim.control.lockUser('frank@example.com', { via: 'failed-signins' });
@@ -151,9 +156,10 @@ describe('system log polling', () => {
     );
 
     // Only the first request built a query; every other one replayed Okta's link (after, no since).
-    const reqs = await sim.control.requests({ pathPrefix: '/api/v1/logs' });
+    const reqs = (await sim.control.requests({ pathPrefix: '/api/v1/logs' })).filter((r) => r.query.limit !== '1');
     assert.equal(reqs[0]?.query.since, since);
     assert.equal(reqs[0]?.query.sortOrder, 'ASCENDING');
+    assert.equal(reqs[0]?.query.until, undefined);
     for (const r of reqs.slice(1)) {
       assert.ok(r.query.after, 'follow-up requests use the after cursor');
       assert.equal(r.query.since, undefined);
@@ -191,6 +197,30 @@ describe('oauth private_key_jwt', () => {
     const apiCalls = await sim.control.requests({ pathPrefix: '/api/v1/' });
     assert.equal(apiCalls.length, 4);
     assert.ok(apiCalls.every((r) => r.auth === 'Bearer' && r.clientId === '0oaAccessBot' && r.status === 200));
+  });
+
+  test('a token the org no longer accepts is replaced once, transparently', async () => {
+    const keys = await oauthKeyPair('RS256');
+    const register = () => sim.control.registerOAuthClient({ clientId: '0oaRevoked', publicJwk: keys.publicJwk, scopes: ['okta.users.read'] });
+    await register();
+    const client = createOktaClient({
+      orgUrl: sim.url,
+      auth: { kind: 'oauth', clientId: '0oaRevoked', privateKeyPem: keys.privateKeyPem, scopes: ['okta.users.read'] },
+      requestTimeoutMs: 5_000,
+    });
+    const { id } = await client.getUser('alice@example.com');
+    await sim.control.reset(); // forgets issued tokens and OAuth clients (same seed: same ids)
+    await register();
+    assert.equal((await client.getUser(id)).profile.login, 'alice@example.com');
+    const calls = await sim.control.requests({});
+    assert.deepEqual(
+      calls.map((r) => [r.path, r.status]),
+      [
+        [`/api/v1/users/${id}`, 401],
+        ['/oauth2/v1/token', 200],
+        [`/api/v1/users/${id}`, 200],
+      ],
+    );
   });
 
   test('ES256 keys work too', async () => {
@@ -244,6 +274,13 @@ describe('oauth private_key_jwt', () => {
       (err: unknown) => err instanceof OktaConfigError && /OKTA_PRIVATE_KEY is not a valid PKCS#8\/PEM private key/.test(err.message),
     );
   });
+});
+
+test('activity log lines never hold credentials', () => {
+  const text = JSON.stringify(logLines);
+  assert.ok(logLines.some((l) => l.message.startsWith('Okta request')));
+  assert.ok(!text.includes(sim.apiToken));
+  assert.ok(!/SSWS|Bearer|eyJ|reset_password\//.test(text));
 });
 
 describe('rate limits and faults', () => {
