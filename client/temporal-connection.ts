@@ -1,0 +1,36 @@
+/**
+ * Connection options shared by the client, the worker and the CLI, so a dev server, a
+ * self-hosted cluster with mTLS and Temporal Cloud (mTLS or API key) are all one config away.
+ */
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { AppConfig } from '../temporal.config.js';
+
+export interface TemporalConnectionSettings {
+  address: string;
+  tls?: ConnectionOptions['tls'];
+  apiKey?: string;
+}
+
+export function temporalConnectionSettings(config: AppConfig): TemporalConnectionSettings {
+  const { address, tls, apiKey } = config.temporal;
+  const settings: TemporalConnectionSettings = { address };
+  if (apiKey) settings.apiKey = apiKey;
+  if (tls) {
+    const clientKey = tls.clientKeyPem ?? (tls.clientKeyPath ? readFileSync(tls.clientKeyPath, 'utf8') : undefined);
+    settings.tls = {
+      ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+      ...(tls.caPath ? { serverRootCACertificate: readFileSync(tls.caPath) } : {}),
+      ...(tls.clientCertPath && clientKey
+        ? { clientCertPair: { crt: readFileSync(tls.clientCertPath), key: Buffer.from(clientKey) } }
+        : {}),
+    };
+  }
+  return settings;
+}
+
+/** A Temporal client for the configured namespace. Callers close `client.connection` when done. */
+export async function connectTemporalClient(config: AppConfig): Promise<Client> {
+  const connection = await Connection.connect(temporalConnectionSettings(config));
+  return new Client({ connection, namespace: config.temporal.namespace });
+}

@@ -1,0 +1,308 @@
+/**
+ * The one typed configuration object of okta-account-access.
+ *
+ * Everything comes from environment variables (and an optional `.env` file, whose values never
+ * override the real environment). `loadConfig` validates all of it at once and throws a
+ * `ConfigError` whose message names every bad variable, so a misconfigured deployment fails at
+ * start-up with one readable message instead of at the first lockout. Secrets are held in the
+ * returned object but never printed: use `describeConfig` for logs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Parses "30s", "5m", "1h", "250ms" or a plain number of milliseconds. */
+export function parseDurationMs(value: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(value);
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  const unit = (match[2] ?? 'ms').toLowerCase();
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit] ?? 1;
+  return Math.round(amount * factor);
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDurationMs(value);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration like "30s", "5m" or "1500ms", got "${value}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const positiveNumber = (fallback: number) =>
+  z.coerce.number({ message: 'expected a number' }).positive({ message: 'expected a number above 0' }).default(fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const url = z.url({ message: 'expected an absolute URL such as https://example.okta.com' });
+const optionalUrl = optionalString.pipe(url.optional());
+
+/** Variables whose values are credentials: never echoed, not even in validation errors. */
+export const SECRET_VARIABLES = new Set([
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS_KEY',
+  'OKTA_API_TOKEN',
+  'OKTA_PRIVATE_KEY',
+  'NOTIFIER_WEBHOOK_SECRET',
+  'PAYLOAD_ENCRYPTION_KEYS',
+  'HTTP_API_TOKENS',
+  'CODEC_SERVER_TOKEN',
+]);
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('okta-account-access'),
+  TEMPORAL_OKTA_TASK_QUEUE: z.string().min(1).default('okta-account-access-okta'),
+  TEMPORAL_TLS: bool(false),
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+
+  OKTA_ORG_URL: optionalUrl,
+  OKTA_API_TOKEN: optionalString,
+  OKTA_CLIENT_ID: optionalString,
+  OKTA_PRIVATE_KEY: optionalString,
+  OKTA_PRIVATE_KEY_PATH: optionalString,
+  OKTA_KEY_ID: optionalString,
+  OKTA_SCOPES: z.string().default('okta.logs.read okta.users.read okta.users.manage'),
+  OKTA_REQUEST_TIMEOUT: duration('10s'),
+  /** Okta API calls per second across all workers (enforced by the Temporal server). */
+  OKTA_MAX_REQUESTS_PER_SECOND: positiveNumber(5),
+
+  LOCKOUT_POLL_INTERVAL: duration('30s'),
+  LOCKOUT_LOOKBACK: duration('15m'),
+  LOCKOUT_POLL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  UNLOCK_POLICY: z.enum(['auto', 'ask-user', 'notify-only']).default('auto'),
+  ASK_USER_TIMEOUT: duration('15m'),
+
+  NOTIFIER: z.enum(['log', 'webhook']).default('log'),
+  NOTIFIER_WEBHOOK_URL: optionalUrl,
+  NOTIFIER_WEBHOOK_SECRET: optionalString,
+
+  FEATURE_LOCKOUT_POLLER: bool(true),
+  FEATURE_PASSWORD_RESET: bool(true),
+  FEATURE_MFA_RESET: bool(true),
+
+  OKTA_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  OKTA_SIM_SEED: z.string().default('demo'),
+
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+export type OktaAuthConfig =
+  | { kind: 'ssws'; token: string }
+  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[] };
+
+export interface AppConfig {
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    /** Okta activities run on their own queue so the server can pace them to Okta's rate limit. */
+    oktaTaskQueue: string;
+    tls?: { serverName?: string; caPath?: string; clientCertPath?: string; clientKeyPath?: string; clientKeyPem?: string };
+    apiKey?: string;
+  };
+  /** undefined when no org is configured: the start script then runs the Okta simulator. */
+  okta?: { orgUrl: string; auth: OktaAuthConfig; requestTimeoutMs: number };
+  oktaMaxRequestsPerSecond: number;
+  lockout: {
+    pollIntervalMs: number;
+    lookbackMs: number;
+    pageSize: number;
+    unlockPolicy: 'auto' | 'ask-user' | 'notify-only';
+    askUserTimeoutMs: number;
+  };
+  notifier: { kind: 'log' } | { kind: 'webhook'; url: string; secret: string };
+  features: { lockoutPoller: boolean; passwordReset: boolean; mfaReset: boolean };
+  oktaSimulator: { port: number; seed: string };
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads KEY=VALUE lines; the real environment wins over the file. */
+export function readDotEnv(path: string): Env {
+  if (!existsSync(path)) return {};
+  const env: Env = {};
+  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (!match || line.trimStart().startsWith('#')) continue;
+    let value = match[2] ?? '';
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1).replace(/\\n/g, '\n');
+    env[match[1]!] = value;
+  }
+  return env;
+}
+
+/** Validates the environment into an AppConfig, or throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env, options: { dotEnvPath?: string | false } = {}): AppConfig {
+  const dotEnv = options.dotEnvPath === false ? {} : readDotEnv(options.dotEnvPath ?? '.env');
+  const merged: Env = { ...dotEnv, ...env };
+  const parsed = envSchema.safeParse(merged);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(root)');
+      // zod messages may quote the received value; for secrets say only that it is invalid.
+      problems.push(SECRET_VARIABLES.has(name) ? `${name}: invalid value (not shown)` : `${name}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+
+  const okta = resolveOkta(e, problems);
+  const notifier = resolveNotifier(e, problems);
+  const tls = resolveTls(e, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      oktaTaskQueue: e.TEMPORAL_OKTA_TASK_QUEUE,
+      ...(tls ? { tls } : {}),
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+    },
+    ...(okta ? { okta } : {}),
+    oktaMaxRequestsPerSecond: e.OKTA_MAX_REQUESTS_PER_SECOND,
+    lockout: {
+      pollIntervalMs: e.LOCKOUT_POLL_INTERVAL,
+      lookbackMs: e.LOCKOUT_LOOKBACK,
+      pageSize: e.LOCKOUT_POLL_PAGE_SIZE,
+      unlockPolicy: e.UNLOCK_POLICY,
+      askUserTimeoutMs: e.ASK_USER_TIMEOUT,
+    },
+    notifier: notifier!,
+    features: {
+      lockoutPoller: e.FEATURE_LOCKOUT_POLLER,
+      passwordReset: e.FEATURE_PASSWORD_RESET,
+      mfaReset: e.FEATURE_MFA_RESET,
+    },
+    oktaSimulator: { port: e.OKTA_SIM_PORT, seed: e.OKTA_SIM_SEED },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+type ParsedEnv = z.infer<typeof envSchema>;
+
+function resolveOkta(e: ParsedEnv, problems: string[]): AppConfig['okta'] {
+  const hasOAuth = Boolean(e.OKTA_CLIENT_ID || e.OKTA_PRIVATE_KEY || e.OKTA_PRIVATE_KEY_PATH);
+  if (!e.OKTA_ORG_URL) {
+    if (e.OKTA_API_TOKEN || hasOAuth) problems.push('OKTA_ORG_URL: required when Okta credentials are set');
+    return undefined;
+  }
+  if (e.OKTA_API_TOKEN && hasOAuth) {
+    problems.push('OKTA_API_TOKEN: set either an API token or OAuth (OKTA_CLIENT_ID + OKTA_PRIVATE_KEY), not both');
+    return undefined;
+  }
+  const common = { orgUrl: e.OKTA_ORG_URL.replace(/\/+$/, ''), requestTimeoutMs: e.OKTA_REQUEST_TIMEOUT };
+  if (e.OKTA_API_TOKEN) return { ...common, auth: { kind: 'ssws', token: e.OKTA_API_TOKEN } };
+  if (!hasOAuth) {
+    problems.push('OKTA_API_TOKEN: required with OKTA_ORG_URL unless OAuth is configured (OKTA_CLIENT_ID + OKTA_PRIVATE_KEY)');
+    return undefined;
+  }
+  if (!e.OKTA_CLIENT_ID) problems.push('OKTA_CLIENT_ID: required for OAuth service-app authentication');
+  let privateKeyPem = e.OKTA_PRIVATE_KEY;
+  if (!privateKeyPem && e.OKTA_PRIVATE_KEY_PATH) {
+    try {
+      privateKeyPem = readFileSync(e.OKTA_PRIVATE_KEY_PATH, 'utf8');
+    } catch {
+      problems.push(`OKTA_PRIVATE_KEY_PATH: cannot read ${e.OKTA_PRIVATE_KEY_PATH}`);
+    }
+  }
+  if (!privateKeyPem) {
+    if (!e.OKTA_PRIVATE_KEY_PATH) problems.push('OKTA_PRIVATE_KEY: required for OAuth (or OKTA_PRIVATE_KEY_PATH)');
+    return undefined;
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKeyPem)) {
+    problems.push('OKTA_PRIVATE_KEY: not a PEM private key (not shown)');
+    return undefined;
+  }
+  const scopes = e.OKTA_SCOPES.split(/[\s,]+/).filter(Boolean);
+  return {
+    ...common,
+    auth: {
+      kind: 'oauth',
+      clientId: e.OKTA_CLIENT_ID ?? '',
+      privateKeyPem,
+      scopes,
+      ...(e.OKTA_KEY_ID ? { keyId: e.OKTA_KEY_ID } : {}),
+    },
+  };
+}
+
+function resolveNotifier(e: ParsedEnv, problems: string[]): AppConfig['notifier'] | undefined {
+  if (e.NOTIFIER === 'log') return { kind: 'log' };
+  if (!e.NOTIFIER_WEBHOOK_URL) problems.push('NOTIFIER_WEBHOOK_URL: required when NOTIFIER=webhook');
+  if (!e.NOTIFIER_WEBHOOK_SECRET || e.NOTIFIER_WEBHOOK_SECRET.length < 16) {
+    problems.push('NOTIFIER_WEBHOOK_SECRET: required when NOTIFIER=webhook, at least 16 characters');
+  }
+  return { kind: 'webhook', url: e.NOTIFIER_WEBHOOK_URL ?? '', secret: e.NOTIFIER_WEBHOOK_SECRET ?? '' };
+}
+
+function resolveTls(e: ParsedEnv, problems: string[]): AppConfig['temporal']['tls'] {
+  const anyTls = e.TEMPORAL_TLS || e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_KEY_PATH || e.TEMPORAL_TLS_KEY || e.TEMPORAL_API_KEY;
+  if (!anyTls) return undefined;
+  const hasKey = Boolean(e.TEMPORAL_TLS_KEY_PATH || e.TEMPORAL_TLS_KEY);
+  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== hasKey) {
+    problems.push('TEMPORAL_TLS_CERT_PATH: mTLS needs both a client certificate and a key (TEMPORAL_TLS_KEY_PATH)');
+  }
+  for (const name of ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CA_PATH'] as const) {
+    const path = e[name];
+    if (path && !existsSync(path)) problems.push(`${name}: file not found: ${path}`);
+  }
+  return {
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+    ...(e.TEMPORAL_TLS_CA_PATH ? { caPath: e.TEMPORAL_TLS_CA_PATH } : {}),
+    ...(e.TEMPORAL_TLS_CERT_PATH ? { clientCertPath: e.TEMPORAL_TLS_CERT_PATH } : {}),
+    ...(e.TEMPORAL_TLS_KEY_PATH ? { clientKeyPath: e.TEMPORAL_TLS_KEY_PATH } : {}),
+    ...(e.TEMPORAL_TLS_KEY ? { clientKeyPem: e.TEMPORAL_TLS_KEY } : {}),
+  };
+}
+
+/** A printable summary for start-up logs: every secret replaced by its presence. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  return {
+    temporal: {
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      oktaTaskQueue: config.temporal.oktaTaskQueue,
+      tls: config.temporal.tls ? 'on' : 'off',
+      apiKey: config.temporal.apiKey ? '(set)' : '(none)',
+    },
+    okta: config.okta
+      ? { orgUrl: config.okta.orgUrl, auth: config.okta.auth.kind, timeoutMs: config.okta.requestTimeoutMs }
+      : '(not configured: Okta simulator)',
+    oktaMaxRequestsPerSecond: config.oktaMaxRequestsPerSecond,
+    lockout: config.lockout,
+    notifier: config.notifier.kind === 'webhook' ? { kind: 'webhook', url: config.notifier.url } : config.notifier,
+    features: config.features,
+  };
+}

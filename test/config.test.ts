@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, describeConfig, loadConfig, parseDurationMs } from '../temporal.config.js';
+
+const load = (env: Record<string, string>) => loadConfig(env, { dotEnvPath: false });
+
+function problemsOf(env: Record<string, string>): ConfigError {
+  try {
+    load(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('config was accepted');
+}
+
+describe('config', () => {
+  it('has working defaults for a laptop: dev server, 30 s polls, no Okta org (simulator)', () => {
+    const config = load({});
+    assert.equal(config.temporal.address, '127.0.0.1:7233');
+    assert.equal(config.temporal.namespace, 'default');
+    assert.equal(config.lockout.pollIntervalMs, 30_000);
+    assert.equal(config.lockout.unlockPolicy, 'auto');
+    assert.equal(config.okta, undefined);
+    assert.deepEqual(config.notifier, { kind: 'log' });
+  });
+
+  it('names every bad variable in one message', () => {
+    const err = problemsOf({
+      LOCKOUT_POLL_INTERVAL: 'soon',
+      UNLOCK_POLICY: 'maybe',
+      OKTA_MAX_REQUESTS_PER_SECOND: '-3',
+      FEATURE_MFA_RESET: 'perhaps',
+      OKTA_ORG_URL: 'not a url',
+    });
+    for (const name of ['LOCKOUT_POLL_INTERVAL', 'UNLOCK_POLICY', 'OKTA_MAX_REQUESTS_PER_SECOND', 'FEATURE_MFA_RESET', 'OKTA_ORG_URL']) {
+      assert.match(err.message, new RegExp(`${name}:`), `message names ${name}`);
+    }
+    assert.equal(err.problems.length, 5);
+  });
+
+  it('reports cross-variable problems together', () => {
+    const err = problemsOf({ OKTA_API_TOKEN: 'tok', NOTIFIER: 'webhook' });
+    assert.match(err.message, /OKTA_ORG_URL: required when Okta credentials are set/);
+    assert.match(err.message, /NOTIFIER_WEBHOOK_URL: required/);
+    assert.match(err.message, /NOTIFIER_WEBHOOK_SECRET: required/);
+  });
+
+  it('never prints secrets, not even invalid ones', () => {
+    const token = '00aVerySecretOktaTokenValue1234567890';
+    const err = problemsOf({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN: token, OKTA_PRIVATE_KEY: 'garbage-key-material' });
+    assert.doesNotMatch(err.message, /00aVerySecret|garbage-key-material/);
+    const ok = load({ OKTA_ORG_URL: 'https://acme.okta.com/', OKTA_API_TOKEN: token, TEMPORAL_API_KEY: 'cloud-key-123' });
+    assert.equal(ok.okta?.orgUrl, 'https://acme.okta.com');
+    const printed = JSON.stringify(describeConfig(ok));
+    assert.doesNotMatch(printed, /00aVerySecret|cloud-key-123/);
+    assert.match(printed, /ssws/);
+  });
+
+  it('accepts OAuth service-app credentials with a PEM key', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
+    const config = load({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1', OKTA_PRIVATE_KEY: pem, OKTA_SCOPES: 'okta.logs.read,okta.users.read' });
+    assert.equal(config.okta?.auth.kind, 'oauth');
+    assert.deepEqual(config.okta?.auth.kind === 'oauth' && config.okta.auth.scopes, ['okta.logs.read', 'okta.users.read']);
+  });
+
+  it('reads an optional .env file, with the real environment taking precedence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oaa-config-'));
+    const path = join(dir, '.env');
+    writeFileSync(path, '# comment\nLOCKOUT_POLL_INTERVAL=2s\nTEMPORAL_NAMESPACE="from-file"\n');
+    const config = loadConfig({ TEMPORAL_NAMESPACE: 'from-env' }, { dotEnvPath: path });
+    assert.equal(config.lockout.pollIntervalMs, 2_000);
+    assert.equal(config.temporal.namespace, 'from-env');
+  });
+
+  it('parses durations', () => {
+    assert.equal(parseDurationMs('30s'), 30_000);
+    assert.equal(parseDurationMs('1.5m'), 90_000);
+    assert.equal(parseDurationMs('250'), 250);
+    assert.equal(parseDurationMs('soon'), undefined);
+  });
+});

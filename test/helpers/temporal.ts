@@ -1,0 +1,132 @@
+/**
+ * Test access to a real Temporal server.
+ *
+ * `npm test` starts one dev server for the whole suite and exports TEST_TEMPORAL_ADDRESS plus a
+ * pre-built workflow bundle (TEST_WORKFLOW_BUNDLE). A test file run on its own
+ * (`node --import tsx --test test/x.test.ts`) starts its own server through the SDK's
+ * `TestWorkflowEnvironment.createLocal`, pointed at the project's Temporal CLI (no download).
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig, type AppConfig } from '../../temporal.config.js';
+import { createWorkers, shutdownWorkers, workerList, type ProjectWorkers, type WorkerActivities } from '../../workers/create-workers.js';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    // Test output stays readable: only warnings and errors from the SDK.
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  } catch {
+    // Already installed by an earlier helper in this process.
+  }
+}
+
+export const SEARCH_ATTRIBUTES = {
+  OktaUserId: 'Keyword',
+  OktaLogin: 'Keyword',
+  AccessAction: 'Keyword',
+  AccessOutcome: 'Keyword',
+  AccessRequestId: 'Keyword',
+} as const;
+
+export interface TestTemporal {
+  address: string;
+  namespace: string;
+  client: Client;
+  close(): Promise<void>;
+}
+
+let shared: Promise<TestTemporal> | undefined;
+
+/** One Temporal server per test process: the suite's, or a local one for a lone test file. */
+export function testTemporal(): Promise<TestTemporal> {
+  shared ??= connect();
+  return shared;
+}
+
+async function connect(): Promise<TestTemporal> {
+  quietRuntime();
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  const namespace = process.env.TEST_TEMPORAL_NAMESPACE ?? 'default';
+  if (address) {
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection, namespace });
+    return { address, namespace, client, close: () => connection.close() };
+  }
+  const path = execFileSync('bash', ['scripts/temporal-cli.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path },
+      searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name]) => ({ name, type: 'KEYWORD' as const })),
+      extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
+    },
+  });
+  return {
+    address: env.connection.options.address,
+    namespace: env.namespace ?? 'default',
+    client: env.client,
+    close: () => env.teardown(),
+  };
+}
+
+/** App config for tests: real defaults, a task queue of its own per test, overrides on top. */
+export function testConfig(temporal: TestTemporal, env: Record<string, string> = {}): AppConfig {
+  const queue = `test-${randomUUID().slice(0, 8)}`;
+  return loadConfig(
+    {
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      TEMPORAL_TASK_QUEUE: queue,
+      TEMPORAL_OKTA_TASK_QUEUE: `${queue}-okta`,
+      OKTA_MAX_REQUESTS_PER_SECOND: '50',
+      ...env,
+    },
+    { dotEnvPath: false },
+  );
+}
+
+export interface RunningWorkers {
+  workers: ProjectWorkers;
+  /** Stops both workers and waits for them to finish. */
+  stop(): Promise<void>;
+}
+
+/** Starts the project's real workers (from createWorkers) in the background. */
+export async function startTestWorkers(
+  temporal: TestTemporal,
+  config: AppConfig,
+  activities: WorkerActivities,
+  options: { dataConverter?: Parameters<typeof createWorkers>[0]['dataConverter'] } = {},
+): Promise<RunningWorkers> {
+  const connection = await NativeConnection.connect({ address: temporal.address });
+  const bundle = process.env.TEST_WORKFLOW_BUNDLE;
+  let workers: ProjectWorkers;
+  try {
+    workers = await createWorkers({
+      connection,
+      config,
+      activities,
+      ...(bundle && existsSync(bundle) ? { workflowBundlePath: bundle } : {}),
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+      overrides: { shutdownGraceTime: '2s' },
+    });
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  const runs = workerList(workers).map((worker) => worker.run());
+  return {
+    workers,
+    async stop() {
+      shutdownWorkers(workers);
+      await Promise.all(runs);
+      await connection.close();
+    },
+  };
+}

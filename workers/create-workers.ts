@@ -1,0 +1,84 @@
+/**
+ * Builds the project's workers on one connection:
+ * - the main worker runs every workflow and the activities that do not call Okta;
+ * - the Okta worker runs only Okta activities, on their own task queue, so the Temporal server
+ *   paces them (`maxTaskQueueActivitiesPerSecond`) across all workers: a password spray that locks
+ *   thousands of accounts becomes a steady queue, not a 429 storm.
+ */
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { AppConfig } from '../temporal.config.js';
+import { workflowsPath } from './workflows-path.js';
+
+export interface WorkerActivities {
+  /** Activities for the main task queue (notifications, diagnostics...). */
+  general: object;
+  /** Activities that call Okta, run on the paced Okta task queue. */
+  okta: object;
+}
+
+export interface CreateWorkersOptions {
+  connection: NativeConnection;
+  config: AppConfig;
+  activities: WorkerActivities;
+  /** A pre-built bundle (tests build one for the whole suite); otherwise workflows are bundled now. */
+  workflowBundlePath?: string;
+  dataConverter?: WorkerOptions['dataConverter'];
+  /** Extra options, e.g. a shorter shutdown grace time in tests. */
+  overrides?: Partial<WorkerOptions>;
+}
+
+export interface ProjectWorkers {
+  main: Worker;
+  /** Absent when no Okta activities are given (diagnostics-only deployments and tests). */
+  okta?: Worker;
+}
+
+export async function createWorkers(options: CreateWorkersOptions): Promise<ProjectWorkers> {
+  const { connection, config, activities, workflowBundlePath, dataConverter, overrides } = options;
+  const common: Partial<WorkerOptions> = {
+    connection,
+    namespace: config.temporal.namespace,
+    shutdownGraceTime: '20s',
+    ...(dataConverter ? { dataConverter } : {}),
+    ...overrides,
+  };
+  const main = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.taskQueue,
+    ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath }),
+    activities: activities.general,
+  });
+  if (Object.keys(activities.okta).length === 0) return { main };
+  const okta = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.oktaTaskQueue,
+    activities: activities.okta,
+    maxTaskQueueActivitiesPerSecond: config.oktaMaxRequestsPerSecond,
+  });
+  return { main, okta };
+}
+
+/** Runs both workers until a shutdown signal (SIGINT/SIGTERM) or until one fails. */
+export function workerList(workers: ProjectWorkers): Worker[] {
+  return workers.okta ? [workers.main, workers.okta] : [workers.main];
+}
+
+/** Asks every worker that is still running to shut down (in-flight activities get the grace time). */
+export function shutdownWorkers(workers: ProjectWorkers): void {
+  for (const worker of workerList(workers)) {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+}
+
+/** Runs the workers until a shutdown signal (SIGINT/SIGTERM) or until one fails. */
+export async function runWorkers(workers: ProjectWorkers): Promise<void> {
+  const runs = workerList(workers).map((worker) => worker.run());
+  try {
+    await Promise.all(runs);
+  } catch (err) {
+    // One worker failed: stop the other too so the process exits instead of running half a system.
+    shutdownWorkers(workers);
+    await Promise.allSettled(runs);
+    throw err;
+  }
+}

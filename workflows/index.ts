@@ -1,0 +1,3 @@
+// Every workflow the worker registers. Workflow code is bundled for Temporal's deterministic
+// sandbox: import activities as types only, and nothing from Node.
+export { diagnosticsWorkflow } from './diagnostics.js';
