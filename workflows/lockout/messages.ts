@@ -1,0 +1,109 @@
+/**
+ * The lockout family's public contract: workflow IDs, signals, queries and the shapes they carry.
+ * Shared by the workflows, the client, the CLI and the HTTP API.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
+
+export type UnlockPolicy = 'auto' | 'ask-user' | 'notify-only';
+
+/** One poller per Okta org: starting it twice finds the running one. */
+export function lockoutPollerWorkflowId(orgUrl: string): string {
+  let host = orgUrl;
+  try {
+    host = new URL(orgUrl).host;
+  } catch {
+    // Not a URL: use the value as given.
+  }
+  return `lockout-poller/${host}`;
+}
+
+/** The child for a user's current lockout episode; a new episode reuses the ID in a new run. */
+export function lockoutWorkflowId(userId: string): string {
+  return `lockout/${userId}`;
+}
+
+/** What the poller hands a child about one lockout event (no secrets, small). */
+export const LockoutEventSchema = z.object({
+  uuid: z.string().min(1),
+  eventType: z.string().min(1),
+  published: z.string().min(1),
+  reason: z.string().optional(),
+});
+export type LockoutEvent = z.infer<typeof LockoutEventSchema>;
+
+export const LockedUserSchema = z.object({ id: z.string().min(1), login: z.string().optional() });
+export type LockedUser = z.infer<typeof LockedUserSchema>;
+
+// Poller → child: another event of the same episode.
+export const lockoutEventSignal = defineSignal<[LockoutEvent]>('lockoutEvent');
+// Child → poller: the episode is over, a new event for this user starts a new child.
+export const lockoutEpisodeEndedSignal = defineSignal<[{ userId: string; runId: string }]>('lockoutEpisodeEnded');
+
+// Operators → poller.
+export const pausePollerSignal = defineSignal<[{ by?: string; reason?: string }?]>('pausePoller');
+export const resumePollerSignal = defineSignal<[{ by?: string }?]>('resumePoller');
+export const pollNowSignal = defineSignal('pollNow');
+
+export interface SkippedEventReport {
+  uuid: string;
+  eventType: string;
+  published: string;
+  why: string;
+}
+
+export interface PollerState {
+  orgUrl: string;
+  paused: boolean;
+  pausedBy?: string;
+  /** The `next` link Okta returned last: where the next poll starts. */
+  cursor?: string;
+  lastPollAt?: string;
+  lastPollError?: string;
+  polls: number;
+  eventsSeen: number;
+  lockoutsStarted: number;
+  eventsForwarded: number;
+  skippedEvents: number;
+  recentSkipped: SkippedEventReport[];
+  activeEpisodes: number;
+  runsSoFar: number;
+}
+export const pollerStateQuery = defineQuery<PollerState>('pollerState');
+
+// The locked-out user (via the chat frontend) → child, under the ask-user policy.
+export const UnlockReplySchema = z.object({
+  answer: z.enum(['yes', 'no']),
+  /** Who answered, as the chat frontend identified them (audit only). */
+  respondent: z.string().max(200).optional(),
+});
+export type UnlockReply = z.infer<typeof UnlockReplySchema>;
+export const unlockReplySignal = defineSignal<[UnlockReply]>('unlockReply');
+
+export type LockoutPhase = 'checking' | 'awaiting-user' | 'unlocking' | 'notifying' | 'done';
+export type LockoutOutcome =
+  | 'unlocked'
+  | 'already-unlocked'
+  | 'not-locked'
+  | 'user-not-found'
+  | 'declined'
+  | 'expired'
+  | 'notified-only'
+  | 'unlock-unconfirmed'
+  | 'failed';
+
+export interface LockoutState {
+  userId: string;
+  login?: string;
+  policy: UnlockPolicy;
+  phase: LockoutPhase;
+  outcome?: LockoutOutcome;
+  statusBefore?: string;
+  statusAfter?: string;
+  events: LockoutEvent[];
+  eventsReceived: number;
+  reply?: UnlockReply;
+  notified: boolean;
+  notificationError?: string;
+}
+export const lockoutStateQuery = defineQuery<LockoutState>('lockoutState');
