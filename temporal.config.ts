@@ -100,6 +100,32 @@ const envSchema = z.object({
   FEATURE_PASSWORD_RESET: bool(true),
   FEATURE_MFA_RESET: bool(true),
 
+  // Self-service (issue 5): password reset links and MFA resets from chat frontends.
+  /** "keyId:base64-32-byte-key,..." — the first key encrypts, every key decrypts (rotation). */
+  PAYLOAD_ENCRYPTION_KEYS: optionalString,
+  CODEC_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
+  CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  CODEC_SERVER_TOKEN: optionalString,
+  /** Web UI origins allowed to call the codec server (comma-separated). */
+  CODEC_SERVER_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+  HTTP_API_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  HTTP_API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** "frontendName:token,..." — one bearer token per chat frontend. */
+  HTTP_API_TOKENS: optionalString,
+  APPROVAL_PASSWORD_RESET: z.enum(['none', 'helpdesk']).default('none'),
+  APPROVAL_MFA_RESET: z.enum(['none', 'helpdesk']).default('none'),
+  APPROVAL_TIMEOUT: duration('4h'),
+  MFA_CHOICE_TIMEOUT: duration('30m'),
+  HELPDESK_GROUP: z.string().default('Helpdesk'),
+  HELPDESK_LOGINS: z.string().default(''),
+  PROTECTED_GROUPS: z.string().default('Okta Admins'),
+  MFA_RESET_MODE: z.enum(['all', 'choose']).default('choose'),
+  /** Factor types an employee may reset themselves ("*" = all). */
+  MFA_RESETTABLE_FACTOR_TYPES: z.string().default('push,token:software:totp,sms,call,email,question,webauthn,signed_nonce'),
+  DAILY_LIMIT_PASSWORD_RESET: z.coerce.number().int().min(0).default(3),
+  DAILY_LIMIT_MFA_RESET: z.coerce.number().int().min(0).default(1),
+  OKTA_PORTAL_URL: optionalUrl,
+
   OKTA_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   OKTA_SIM_SEED: z.string().default('demo'),
 
@@ -133,7 +159,27 @@ export interface AppConfig {
   notifier: { kind: 'log' } | { kind: 'webhook'; url: string; secret: string };
   features: { lockoutPoller: boolean; passwordReset: boolean; mfaReset: boolean };
   oktaSimulator: { port: number; seed: string };
+  selfService: SelfServiceConfig;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+export type ApprovalMode = 'none' | 'helpdesk';
+
+export interface SelfServiceConfig {
+  /** First = current (encrypts); all decrypt. Empty when PAYLOAD_ENCRYPTION_KEYS is unset. */
+  payloadKeys: { id: string; key: Buffer }[];
+  codecServer: { host: string; port: number; token?: string; corsOrigins: string[] };
+  httpApi: { host: string; port: number; tokens: { frontend: string; token: string }[] };
+  approval: { passwordReset: ApprovalMode; mfaReset: ApprovalMode; timeoutMs: number };
+  mfaChoiceTimeoutMs: number;
+  helpdesk: { group?: string; logins: string[] };
+  protectedGroups: string[];
+  mfaResetMode: 'all' | 'choose';
+  /** `['*']` = every factor type. */
+  resettableFactorTypes: string[];
+  dailyLimits: { passwordReset: number; mfaReset: number };
+  /** Where employees enrol a new factor; undefined = `${okta org URL}/enduser/settings` at run time. */
+  portalUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +224,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const okta = resolveOkta(e, problems);
   const notifier = resolveNotifier(e, problems);
   const tls = resolveTls(e, problems);
+  const selfService = resolveSelfService(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -205,6 +252,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       mfaReset: e.FEATURE_MFA_RESET,
     },
     oktaSimulator: { port: e.OKTA_SIM_PORT, seed: e.OKTA_SIM_SEED },
+    selfService,
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -266,6 +314,56 @@ function resolveNotifier(e: ParsedEnv, problems: string[]): AppConfig['notifier'
   return { kind: 'webhook', url: e.NOTIFIER_WEBHOOK_URL ?? '', secret: e.NOTIFIER_WEBHOOK_SECRET ?? '' };
 }
 
+const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig {
+  const payloadKeys: SelfServiceConfig['payloadKeys'] = [];
+  for (const entry of list(e.PAYLOAD_ENCRYPTION_KEYS ?? '')) {
+    const sep = entry.indexOf(':');
+    const id = sep > 0 ? entry.slice(0, sep).trim() : '';
+    const key = Buffer.from(sep > 0 ? entry.slice(sep + 1).trim() : '', 'base64');
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id) || key.length !== 32) {
+      problems.push('PAYLOAD_ENCRYPTION_KEYS: expected "keyId:base64-of-32-bytes,..." (not shown)');
+      break;
+    }
+    if (payloadKeys.some((k) => k.id === id)) problems.push(`PAYLOAD_ENCRYPTION_KEYS: key ID "${id}" appears twice`);
+    payloadKeys.push({ id, key });
+  }
+  const tokens: SelfServiceConfig['httpApi']['tokens'] = [];
+  for (const entry of list(e.HTTP_API_TOKENS ?? '')) {
+    const sep = entry.indexOf(':');
+    const frontend = sep > 0 ? entry.slice(0, sep).trim() : '';
+    const token = sep > 0 ? entry.slice(sep + 1).trim() : '';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(frontend) || token.length < 16) {
+      problems.push('HTTP_API_TOKENS: expected "frontendName:token,..." with tokens of at least 16 characters (not shown)');
+      break;
+    }
+    tokens.push({ frontend, token });
+  }
+  if (e.CODEC_SERVER_TOKEN !== undefined && e.CODEC_SERVER_TOKEN.length < 16) {
+    problems.push('CODEC_SERVER_TOKEN: at least 16 characters (not shown)');
+  }
+  const helpdeskGroup = e.HELPDESK_GROUP.trim();
+  return {
+    payloadKeys,
+    codecServer: {
+      host: e.CODEC_SERVER_HOST,
+      port: e.CODEC_SERVER_PORT,
+      ...(e.CODEC_SERVER_TOKEN ? { token: e.CODEC_SERVER_TOKEN } : {}),
+      corsOrigins: list(e.CODEC_SERVER_CORS_ORIGINS),
+    },
+    httpApi: { host: e.HTTP_API_HOST, port: e.HTTP_API_PORT, tokens },
+    approval: { passwordReset: e.APPROVAL_PASSWORD_RESET, mfaReset: e.APPROVAL_MFA_RESET, timeoutMs: e.APPROVAL_TIMEOUT },
+    mfaChoiceTimeoutMs: e.MFA_CHOICE_TIMEOUT,
+    helpdesk: { ...(helpdeskGroup ? { group: helpdeskGroup } : {}), logins: list(e.HELPDESK_LOGINS).map((l) => l.toLowerCase()) },
+    protectedGroups: list(e.PROTECTED_GROUPS),
+    mfaResetMode: e.MFA_RESET_MODE,
+    resettableFactorTypes: list(e.MFA_RESETTABLE_FACTOR_TYPES),
+    dailyLimits: { passwordReset: e.DAILY_LIMIT_PASSWORD_RESET, mfaReset: e.DAILY_LIMIT_MFA_RESET },
+    ...(e.OKTA_PORTAL_URL ? { portalUrl: e.OKTA_PORTAL_URL } : {}),
+  };
+}
+
 function resolveTls(e: ParsedEnv, problems: string[]): AppConfig['temporal']['tls'] {
   const anyTls = e.TEMPORAL_TLS || e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_KEY_PATH || e.TEMPORAL_TLS_KEY || e.TEMPORAL_API_KEY;
   if (!anyTls) return undefined;
@@ -304,5 +402,30 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     lockout: config.lockout,
     notifier: config.notifier.kind === 'webhook' ? { kind: 'webhook', url: config.notifier.url } : config.notifier,
     features: config.features,
+    selfService: {
+      payloadKeys: config.selfService.payloadKeys.map((k) => k.id),
+      codecServer: { ...config.selfService.codecServer, token: config.selfService.codecServer.token ? '(set)' : '(none)' },
+      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend) },
+      approval: config.selfService.approval,
+      helpdesk: config.selfService.helpdesk,
+      protectedGroups: config.selfService.protectedGroups,
+      mfaResetMode: config.selfService.mfaResetMode,
+      resettableFactorTypes: config.selfService.resettableFactorTypes,
+      dailyLimits: config.selfService.dailyLimits,
+      portalUrl: config.selfService.portalUrl ?? '(org URL)/enduser/settings',
+    },
   };
+}
+
+/** For entry points: load the config, or print the problems (never secrets) and exit with status 2. */
+export function loadConfigOrExit(env: Env = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
 }

@@ -76,6 +76,36 @@ describe('config', () => {
     assert.equal(config.temporal.namespace, 'from-env');
   });
 
+  it('self-service: defaults, key rotation list, frontend tokens, and secrets never printed', () => {
+    const defaults = load({});
+    assert.equal(defaults.selfService.dailyLimits.passwordReset, 3);
+    assert.equal(defaults.selfService.dailyLimits.mfaReset, 1);
+    assert.equal(defaults.selfService.mfaResetMode, 'choose');
+    assert.deepEqual(defaults.selfService.payloadKeys, []);
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    const config = load({
+      PAYLOAD_ENCRYPTION_KEYS: `2026-b:${k2}, 2026-a:${k1}`,
+      HTTP_API_TOKENS: 'slack:slack-token-0123456789,teams:teams-token-0123456789',
+      CODEC_SERVER_TOKEN: 'codec-token-0123456789',
+      APPROVAL_MFA_RESET: 'helpdesk',
+      HELPDESK_LOGINS: 'Carol@Example.com',
+      APPROVAL_TIMEOUT: '2s',
+    });
+    assert.deepEqual(config.selfService.payloadKeys.map((k) => k.id), ['2026-b', '2026-a']);
+    assert.deepEqual(config.selfService.httpApi.tokens.map((t) => t.frontend), ['slack', 'teams']);
+    assert.equal(config.selfService.approval.mfaReset, 'helpdesk');
+    assert.equal(config.selfService.approval.timeoutMs, 2_000);
+    assert.deepEqual(config.selfService.helpdesk.logins, ['carol@example.com']);
+    const printed = JSON.stringify(describeConfig(config));
+    assert.doesNotMatch(printed, new RegExp(`${k1.slice(0, 20)}|${k2.slice(0, 20)}|slack-token|codec-token`));
+    const err = problemsOf({ PAYLOAD_ENCRYPTION_KEYS: 'k1:dG9vLXNob3J0', HTTP_API_TOKENS: 'slack:short' });
+    assert.match(err.message, /PAYLOAD_ENCRYPTION_KEYS:/);
+    assert.match(err.message, /HTTP_API_TOKENS:/);
+    assert.doesNotMatch(err.message, /dG9vLXNob3J0|slack:short/);
+    assert.match(problemsOf({ APPROVAL_PASSWORD_RESET: 'boss' }).message, /APPROVAL_PASSWORD_RESET:/);
+  });
+
   it('parses durations', () => {
     assert.equal(parseDurationMs('30s'), 30_000);
     assert.equal(parseDurationMs('1.5m'), 90_000);
