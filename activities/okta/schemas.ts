@@ -30,7 +30,8 @@ export const LogEventSchema = z.looseObject({
   severity: z.string().nullish(),
   legacyEventType: z.string().nullish(),
   outcome: z.looseObject({ result: z.string().nullish(), reason: z.string().nullish() }).nullish(),
-  actor: LogActorSchema,
+  // Nullish: an event without an actor must be skipped by the poller, not fail the whole page.
+  actor: LogActorSchema.nullish(),
   target: z.array(LogTargetSchema).nullish(),
   client: looseRecord.nullish(),
   transaction: looseRecord.nullish(),

@@ -133,17 +133,17 @@ describe('system log polling', () => {
     }
     const seen: string[] = [];
     let page = await run(acts.oktaReadLogPage, { since, filter, limit: 2 });
-    seen.push(...page.events.map((e) => e.actor.alternateId ?? ''));
+    seen.push(...page.events.map((e) => e.actor?.alternateId ?? ''));
     assert.equal(page.events.length, 2);
     let guard = 0;
     while (page.events.length > 0 && guard++ < 5) {
       page = await run(acts.oktaReadLogPage, { nextUrl: page.nextUrl, filter, limit: 2 });
-      seen.push(...page.events.map((e) => e.actor.alternateId ?? ''));
+      seen.push(...page.events.map((e) => e.actor?.alternateId ?? ''));
     }
     assert.deepEqual(seen, ['alice@example.com', 'carol@example.com', 'dave@example.com']);
     // Only the product's subset of each event reaches workflow history.
     const [first] = (await run(acts.oktaReadLogPage, { since, filter, limit: 1 })).events;
-    assert.ok(first && first.actor.id && first.uuid && first.published && first.debugContext);
+    assert.ok(first && first.actor?.id && first.uuid && first.published && first.debugContext);
     assert.equal(first.request, undefined);
     assert.equal(first.securityContext, undefined);
     // The empty page still carried a next link; following it later returns what arrived since.
@@ -151,7 +151,7 @@ describe('system log polling', () => {
     await sim.control.lockUser('frank@example.com', { via: 'failed-signins' });
     const later = await run(acts.oktaReadLogPage, { nextUrl: page.nextUrl, filter, limit: 2 });
     assert.deepEqual(
-      later.events.map((e) => [e.eventType, e.actor.type, e.actor.alternateId, e.outcome?.reason]),
+      later.events.map((e) => [e.eventType, e.actor?.type, e.actor?.alternateId, e.outcome?.reason]),
       [['user.account.lock', 'User', 'frank@example.com', 'LOCKED_OUT']],
     );
 

@@ -1,0 +1,25 @@
+/** Builds every activity the workers run from the config: the one place real clients are made. */
+import { Runtime } from '@temporalio/worker';
+import { createDiagnosticsActivities } from '../activities/diagnostics.js';
+import { createNotifyActivities } from '../activities/notify/activities.js';
+import { LogNotifier, WebhookNotifier, type Notifier } from '../activities/notify/notifier.js';
+import { createOktaClient } from '../activities/okta/client.js';
+import { createOktaActivities } from '../activities/okta-activities.js';
+import type { AppConfig } from '../temporal.config.js';
+import type { WorkerActivities } from './create-workers.js';
+
+export function createNotifier(config: AppConfig): Notifier {
+  if (config.notifier.kind === 'webhook') return new WebhookNotifier(config.notifier.url, config.notifier.secret);
+  const logger = Runtime.instance().logger;
+  return new LogNotifier({ info: (message, meta) => logger.info(message, meta) });
+}
+
+export function createProjectActivities(config: AppConfig, notifier: Notifier = createNotifier(config)): WorkerActivities {
+  if (!config.okta) {
+    throw new Error('No Okta org configured (OKTA_ORG_URL): `npm start` runs the Okta simulator and sets it for you.');
+  }
+  return {
+    general: { ...createDiagnosticsActivities(), ...createNotifyActivities(notifier) },
+    okta: createOktaActivities(createOktaClient(config.okta)),
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * One lockout episode of one user: check the user is still locked, unlock (or ask first, or only
+ * tell them how to recover), confirm, and tell the user in chat. Durable on its own: it outlives
+ * the poller that started it (parent close policy ABANDON).
+ */
+import {
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { z } from 'zod';
+import type { NotifyActivities } from '../../activities/notify/activities.js';
+import type { UserNotification } from '../../activities/notify/notifier.js';
+import type { OktaActivities } from '../../activities/okta-activities.js';
+import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
+import {
+  LockedUserSchema,
+  LockoutEventSchema,
+  UnlockReplySchema,
+  lockoutEpisodeEndedSignal,
+  lockoutEventSignal,
+  lockoutStateQuery,
+  unlockReplySignal,
+  type LockoutOutcome,
+  type LockoutState,
+  type UnlockReply,
+} from './messages.js';
+
+export const LockoutInputSchema = z.object({
+  user: LockedUserSchema,
+  firstEvent: LockoutEventSchema,
+  policy: z.enum(['auto', 'ask-user', 'notify-only']),
+  askUserTimeoutMs: z.number().int().positive(),
+  /** Okta activities run on their own, rate-paced task queue. */
+  oktaTaskQueue: z.string().min(1),
+  /** The poller to tell when this episode ends (absent when started by hand). */
+  pollerWorkflowId: z.string().optional(),
+  /** Where to send the user for self-service recovery (notify-only policy). */
+  recoveryHint: z.string().optional(),
+});
+export type LockoutInput = z.infer<typeof LockoutInputSchema>;
+
+/** Keep the per-run event list small: the count says how many there were. */
+const MAX_EVENTS_KEPT = 20;
+
+export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutState> {
+  const parsed = LockoutInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    // Fail the run (visible in the UI) rather than retry a workflow task forever.
+    throw ApplicationFailure.nonRetryable(`invalid lockout input: ${z.prettifyError(parsed.error)}`, 'InvalidWorkflowInput');
+  }
+  const input = parsed.data;
+  const okta = oktaActivities(input.oktaTaskQueue);
+  const { workflowId } = workflowInfo();
+
+  const state: LockoutState = {
+    userId: input.user.id,
+    ...(input.user.login ? { login: input.user.login } : {}),
+    policy: input.policy,
+    phase: 'checking',
+    events: [input.firstEvent],
+    eventsReceived: 1,
+    notified: false,
+  };
+  let reply: UnlockReply | undefined;
+
+  setHandler(lockoutStateQuery, () => state);
+  setHandler(lockoutEventSignal, (raw) => {
+    const event = LockoutEventSchema.safeParse(raw);
+    if (!event.success) {
+      log.warn('ignored malformed lockout event signal', { problem: z.prettifyError(event.error) });
+      return;
+    }
+    state.eventsReceived += 1;
+    if (state.events.length < MAX_EVENTS_KEPT && !state.events.some((e) => e.uuid === event.data.uuid)) state.events.push(event.data);
+  });
+  setHandler(unlockReplySignal, (raw) => {
+    const parsedReply = UnlockReplySchema.safeParse(raw);
+    if (!parsedReply.success) {
+      log.warn('ignored malformed unlock reply', { problem: z.prettifyError(parsedReply.error) });
+      return;
+    }
+    reply ??= parsedReply.data;
+  });
+
+  upsertSearchAttributes([
+    { key: OktaUserIdKey, value: input.user.id },
+    ...(input.user.login ? [{ key: OktaLoginKey, value: input.user.login }] : []),
+    { key: AccessActionKey, value: 'unlock' },
+    { key: AccessOutcomeKey, value: 'pending' },
+  ]);
+  upsertMemo({ firstEventUuid: input.firstEvent.uuid, firstEventType: input.firstEvent.eventType, policy: input.policy });
+
+  const finish = async (outcome: LockoutOutcome): Promise<LockoutState> => {
+    state.outcome = outcome;
+    state.phase = 'done';
+    upsertSearchAttributes([{ key: AccessOutcomeKey, value: outcome }]);
+    await tellPollerEpisodeEnded(input.pollerWorkflowId, input.user.id);
+    return state;
+  };
+  const notify = async (kind: UserNotification['kind'], text: string, data?: Record<string, unknown>) => {
+    state.phase = 'notifying';
+    try {
+      await notifyUser({ kind, userId: input.user.id, ...(input.user.login ? { login: input.user.login } : {}), text, workflowId, ...(data ? { data } : {}) });
+      state.notified = true;
+    } catch (err) {
+      // A chat outage must not undo or fail the unlock: record it for operators and move on.
+      state.notificationError = err instanceof Error ? err.message : String(err);
+      log.warn('user notification failed', { userId: input.user.id, error: state.notificationError });
+    }
+  };
+
+  const before = await okta.oktaGetUser(input.user.id);
+  if (!before) return finish('user-not-found');
+  state.statusBefore = before.status;
+  if (!state.login) {
+    state.login = before.login;
+    upsertSearchAttributes([{ key: OktaLoginKey, value: before.login }]);
+  }
+  if (before.status !== 'LOCKED_OUT') return finish('not-locked');
+
+  if (input.policy === 'notify-only') {
+    await notify('lockout-notify-only', notifyOnlyText(input.recoveryHint));
+    return finish('notified-only');
+  }
+
+  if (input.policy === 'ask-user') {
+    state.phase = 'awaiting-user';
+    await notify('lockout-ask-user', 'Your Okta account is locked after too many sign-in attempts. Was that you? Reply "yes" to unlock it now, or "no" if it was not you.', {
+      replySignal: 'unlockReply',
+      answers: ['yes', 'no'],
+      expiresInMs: input.askUserTimeoutMs,
+    });
+    state.phase = 'awaiting-user';
+    const answered = await condition(() => reply !== undefined, input.askUserTimeoutMs);
+    if (!answered) {
+      await notify('lockout-ask-expired', 'Your Okta account is still locked: we did not hear back in time. Ask again in chat or contact the helpdesk.');
+      return finish('expired');
+    }
+    state.reply = reply;
+    if (reply?.answer === 'no') {
+      await notify('lockout-declined', 'Understood: your account stays locked. Someone may be trying your password; the helpdesk has been left a record of this.');
+      return finish('declined');
+    }
+  }
+
+  state.phase = 'unlocking';
+  const unlock = await okta.oktaUnlockUser(input.user.id);
+  const after = await okta.oktaGetUser(input.user.id);
+  if (after) state.statusAfter = after.status;
+  if (unlock.outcome === 'not-locked') return finish('already-unlocked');
+  if (after?.status !== 'ACTIVE') {
+    log.warn('user not ACTIVE after unlock', { userId: input.user.id, status: after?.status ?? 'gone' });
+    return finish('unlock-unconfirmed');
+  }
+  await notify('lockout-unlocked', 'Your Okta account was locked after too many sign-in attempts and is now unlocked. Your password is unchanged; sign in again.');
+  return finish('unlocked');
+}
+
+function notifyOnlyText(recoveryHint: string | undefined): string {
+  return (
+    'Your Okta account is locked after too many sign-in attempts. ' +
+    (recoveryHint ? `To recover it, ${recoveryHint}` : 'Ask the helpdesk, or wait for the lock to expire, to sign in again.')
+  );
+}
+
+async function tellPollerEpisodeEnded(pollerWorkflowId: string | undefined, userId: string): Promise<void> {
+  if (!pollerWorkflowId) return;
+  try {
+    await getExternalWorkflowHandle(pollerWorkflowId).signal(lockoutEpisodeEndedSignal, { userId, runId: workflowInfo().runId });
+  } catch {
+    // The poller is gone (stopped by an operator): nothing to tell; its successor signals or starts afresh.
+  }
+}
+
+function oktaActivities(taskQueue: string) {
+  return proxyActivities<OktaActivities>({
+    taskQueue,
+    startToCloseTimeout: '30s',
+    // Okta-aware: 429s carry their own nextRetryDelay; 4xx are non-retryable at the activity edge.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+  });
+}
+
+const { notifyUser } = proxyActivities<NotifyActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+});
