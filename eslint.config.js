@@ -39,7 +39,7 @@ export default tseslint.config(
           patterns: [
             {
               // Dependency-free constants (failure type names) are the one exception.
-              group: ['**/activities', '**/activities/**', '!**/activities/okta/failure-types.js'],
+              group: ['**/activities/**/*.js', '**/activities/*.js', '!**/activities/okta/failure-types.js'],
               allowTypeImports: true,
               message: 'Workflows may import activities as types only (import type).',
             },
