@@ -3,3 +3,4 @@
 export { diagnosticsWorkflow } from './diagnostics.js';
 export { lockoutPollerWorkflow } from './lockout/poller.js';
 export { lockoutWorkflow } from './lockout/unlock.js';
+export { passwordResetWorkflow, mfaResetWorkflow } from './self-service/workflows.js';

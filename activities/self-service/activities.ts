@@ -1,0 +1,113 @@
+/**
+ * Non-Okta activities of the self-service workflows (main task queue): the policy from the worker's
+ * configuration, the per-user daily limit (counted in Temporal visibility), and employee notifications.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { AppConfig } from '../../temporal.config.js';
+
+export type SelfServiceActionName = 'reset-password' | 'reset-mfa';
+
+export interface SelfServicePolicy {
+  approval: 'none' | 'helpdesk';
+  approvalTimeoutMs: number;
+  choiceTimeoutMs: number;
+  helpdeskGroup?: string;
+  helpdeskLogins: string[];
+  protectedGroups: string[];
+  mfaMode: 'all' | 'choose';
+  /** `['*']` = all. */
+  resettableFactorTypes: string[];
+  /** 0 = unlimited. */
+  dailyLimit: number;
+  portalUrl: string;
+  enabled: boolean;
+}
+
+/** Structurally compatible with the lead's `Notifier` (activities/notify/notifier.ts). */
+export interface SelfServiceNotifier {
+  readonly name: string;
+  notify(n: { kind: 'self-service'; userId: string; login?: string; text: string; workflowId: string; data?: Record<string, unknown> }): Promise<void>;
+}
+
+export interface SelfServiceNotification {
+  userId: string;
+  login?: string;
+  workflowId: string;
+  text: string;
+  /** A credential (reset link) for this user only: appended for real delivery, never logged. */
+  secretLink?: string;
+}
+
+export interface SelfServiceActivityDeps {
+  config: AppConfig;
+  /** For the daily limit (visibility count). */
+  client: Client;
+  /** Where employees are told about their request; absent = log only (links withheld). */
+  notifier?: SelfServiceNotifier;
+  /** The Okta org in use (the simulator's URL when no org is configured). */
+  orgUrl?: string;
+}
+
+export function createSelfServiceActivities(deps: SelfServiceActivityDeps) {
+  const { config, client, notifier } = deps;
+  const ss = config.selfService;
+  return {
+    async selfServicePolicy(action: SelfServiceActionName): Promise<SelfServicePolicy> {
+      const orgUrl = config.okta?.orgUrl ?? deps.orgUrl;
+      const portalUrl = ss.portalUrl ?? (orgUrl ? `${orgUrl.replace(/\/+$/, '')}/enduser/settings` : '');
+      return {
+        approval: action === 'reset-password' ? ss.approval.passwordReset : ss.approval.mfaReset,
+        approvalTimeoutMs: ss.approval.timeoutMs,
+        choiceTimeoutMs: ss.mfaChoiceTimeoutMs,
+        ...(ss.helpdesk.group ? { helpdeskGroup: ss.helpdesk.group } : {}),
+        helpdeskLogins: ss.helpdesk.logins,
+        protectedGroups: ss.protectedGroups,
+        mfaMode: ss.mfaResetMode,
+        resettableFactorTypes: ss.resettableFactorTypes,
+        dailyLimit: action === 'reset-password' ? ss.dailyLimits.passwordReset : ss.dailyLimits.mfaReset,
+        portalUrl,
+        enabled: action === 'reset-password' ? config.features.passwordReset : config.features.mfaReset,
+      };
+    },
+
+    /** Successful resets of this action for this user since `sinceIso` (closed runs, from visibility). */
+    async countRecentSelfServiceSuccesses(input: { oktaUserId: string; action: SelfServiceActionName; sinceIso: string }): Promise<number> {
+      if (!/^[A-Za-z0-9]+$/.test(input.oktaUserId) || Number.isNaN(Date.parse(input.sinceIso))) {
+        throw ApplicationFailure.nonRetryable('bad limit query input', 'InvalidInput');
+      }
+      const success = input.action === 'reset-password' ? 'link-issued' : 'factors-reset';
+      const query =
+        `AccessAction = "${input.action}" AND OktaUserId = "${input.oktaUserId}" AND AccessOutcome = "${success}"` +
+        ` AND StartTime > "${new Date(input.sinceIso).toISOString()}"`;
+      const { count } = await client.workflow.count(query);
+      return count;
+    },
+
+    async notifySelfService(n: SelfServiceNotification): Promise<{ delivered: boolean; via: string }> {
+      const log = Context.current().log;
+      if (!notifier || notifier.name === 'log') {
+        // A log is no place for a credential: say that a link exists, not what it is.
+        log.info('notify user (self-service)', {
+          userId: n.userId,
+          login: n.login,
+          workflowId: n.workflowId,
+          text: n.text,
+          ...(n.secretLink ? { link: '(withheld from logs)' } : {}),
+        });
+        if (notifier) await notifier.notify({ kind: 'self-service', userId: n.userId, ...(n.login ? { login: n.login } : {}), text: n.text, workflowId: n.workflowId });
+        return { delivered: !n.secretLink, via: 'log' };
+      }
+      await notifier.notify({
+        kind: 'self-service',
+        userId: n.userId,
+        ...(n.login ? { login: n.login } : {}),
+        text: n.secretLink ? `${n.text}\n${n.secretLink}` : n.text,
+        workflowId: n.workflowId,
+      });
+      return { delivered: true, via: notifier.name };
+    },
+  };
+}
+
+export type SelfServiceActivities = ReturnType<typeof createSelfServiceActivities>;

@@ -1,0 +1,557 @@
+/**
+ * Self-service workflows: a password reset link (`passwordResetWorkflow`) and an MFA reset
+ * (`mfaResetWorkflow`, modes `all` and `choose`), with optional helpdesk approval.
+ *
+ * One run per target user and action (ID from `selfServiceWorkflowId`); chat requests arrive by
+ * update-with-start (`submitRequestUpdate`), so a second concurrent request joins the run and a
+ * retried request ID gets the same answer. Each request is authorised on its own: the requester is
+ * the Okta user with the verified email; only the account owner, or helpdesk staff (then always with
+ * approval), may ask. The reset link lives only in encrypted payloads (payload codec) and is shown
+ * only to the account owner's own requests; it is never logged.
+ */
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { OktaActivities, OktaFactorSummary } from '../../activities/okta-activities.js';
+import type { SelfServiceActivities, SelfServicePolicy } from '../../activities/self-service/activities.js';
+import type { OktaFailureType } from '../../activities/okta/failure-types.js';
+import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
+import {
+  ApprovalDecisionSchema,
+  approvalSignal,
+  type ApprovalDecision,
+  type ApprovalResult,
+  type ApprovalView,
+  CancelSchema,
+  cancelRequestSignal,
+  ChooseFactorsSchema,
+  chooseFactorsUpdate,
+  type ChooseResult,
+  decideApprovalUpdate,
+  type FactorView,
+  operatorViewQuery,
+  type OperatorView,
+  type RefusalCode,
+  type RequestStatus,
+  type RequestView,
+  requestViewQuery,
+  type SelfServiceAction,
+  type SelfServiceOutcome,
+  SubmitRequestSchema,
+  submitRequestUpdate,
+  type SubmitRequest,
+  ViewerSchema,
+  WorkflowInputSchema,
+} from './messages.js';
+
+export type SelfServiceResult = Omit<OperatorView, 'requests'> & { requests: number };
+
+export async function passwordResetWorkflow(input: unknown): Promise<SelfServiceResult> {
+  return runSelfService('reset-password', input);
+}
+
+export async function mfaResetWorkflow(input: unknown): Promise<SelfServiceResult> {
+  return runSelfService('reset-mfa', input);
+}
+
+interface TrackedRequest {
+  requestId: string;
+  frontend: string;
+  chatUserId: string;
+  email: string;
+  at: string;
+  state: 'queued' | 'accepted' | 'refused';
+  refusal?: { code: RefusalCode; message: string };
+  requesterOktaId?: string;
+  /** The requester is the account owner. */
+  self: boolean;
+}
+
+type Phase = OperatorView['phase'];
+
+const { selfServicePolicy, countRecentSelfServiceSuccesses } = proxyActivities<SelfServiceActivities>({
+  startToCloseTimeout: '20s',
+  retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes: ['InvalidInput'] },
+});
+const { notifySelfService } = proxyActivities<SelfServiceActivities>({
+  startToCloseTimeout: '20s',
+  retry: { maximumAttempts: 5, initialInterval: '2s' },
+});
+
+// Type-checked against the failure type names (a value import would trip the workflow lint rule's path match).
+const NON_RETRYABLE_OKTA: OktaFailureType[] = [
+  'OktaBadRequest',
+  'OktaUnauthorized',
+  'OktaForbidden',
+  'OktaNotFound',
+  'OktaClientError',
+  'OktaResponseShapeError',
+  'OktaConfigInvalid',
+];
+
+const LABEL: Record<SelfServiceAction, string> = { 'reset-password': 'password reset', 'reset-mfa': 'MFA reset' };
+
+async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<SelfServiceResult> {
+  const info = workflowInfo();
+  const parsed = WorkflowInputSchema.safeParse(raw);
+  if (!parsed.success || parsed.data.action !== action) {
+    throw ApplicationFailure.nonRetryable('invalid self-service workflow input', 'InvalidInput', parsed.success ? 'action mismatch' : parsed.error.issues);
+  }
+  const input = parsed.data;
+  const okta = proxyActivities<OktaActivities>({
+    taskQueue: input.oktaTaskQueue,
+    startToCloseTimeout: '30s',
+    retry: { maximumAttempts: 6, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_OKTA },
+  });
+
+  const createdAt = new Date().toISOString();
+  let updatedAt = createdAt;
+  let phase: Phase = 'checking';
+  let outcome: SelfServiceOutcome = 'pending';
+  let runRefusal: { code: RefusalCode; message: string } | undefined;
+  let failureMessage: string | undefined;
+  let target: { oktaUserId: string; login: string; protected: boolean } | undefined;
+  let targetResolved = false;
+  let policy: SelfServicePolicy | undefined;
+  let factors: FactorView[] | undefined;
+  let chosenFactorIds: string[] | undefined;
+  let resetLink: string | undefined;
+  let cancelledBy: string | undefined;
+  const approval: ApprovalView = { required: false, rejectedAttempts: 0 };
+  const requests: TrackedRequest[] = [];
+  const queue: TrackedRequest[] = [];
+  const touch = () => {
+    updatedAt = new Date().toISOString();
+  };
+
+  upsertSearchAttributes([
+    { key: AccessActionKey, value: action },
+    { key: AccessOutcomeKey, value: 'pending' },
+    { key: OktaLoginKey, value: input.target.toLowerCase() },
+  ]);
+
+  // ---- views ---------------------------------------------------------------------------------
+  function statusOf(r: TrackedRequest): RequestStatus {
+    if (r.state === 'queued') return 'checking';
+    if (r.state === 'refused') return 'refused';
+    switch (phase) {
+      case 'checking':
+        return 'checking';
+      case 'awaiting-choice':
+        return 'awaiting-choice';
+      case 'awaiting-approval':
+        return 'awaiting-approval';
+      case 'resetting':
+        return 'in-progress';
+      case 'done':
+        return outcome === 'link-issued' || outcome === 'factors-reset' ? 'completed' : outcome === 'pending' ? 'in-progress' : outcome;
+    }
+  }
+
+  function messageFor(r: TrackedRequest, status: RequestStatus): string {
+    const label = LABEL[action];
+    const whose = r.self ? 'your' : `${target?.login ?? 'the employee'}'s`;
+    switch (status) {
+      case 'checking':
+        return `Checking the ${label} request…`;
+      case 'refused':
+        return (r.refusal ?? runRefusal)?.message ?? 'This request was refused.';
+      case 'awaiting-choice':
+        return 'Choose which MFA factors to reset.';
+      case 'awaiting-approval':
+        return `The ${label} for ${whose} account is waiting for helpdesk approval.`;
+      case 'in-progress':
+        return `Working on the ${label}…`;
+      case 'completed':
+        if (action === 'reset-password') {
+          return r.self
+            ? 'Here is your single-use password reset link. Open it soon; it works once and expires in 1 hour. Do not share it.'
+            : `A single-use reset link was created and sent to ${target?.login ?? 'the employee'} directly.`;
+        }
+        return r.self
+          ? `Your MFA factors were reset. Enrol a new factor at ${policy?.portalUrl ?? 'the Okta portal'}.`
+          : `${target?.login ?? 'The employee'}'s MFA factors were reset; they were told to enrol a new factor.`;
+      case 'denied':
+        return `The ${label} was denied by the helpdesk${approval.reason ? `: ${approval.reason}` : '.'}`;
+      case 'expired':
+        return `The ${label} request expired (${phase === 'done' && approval.required && !approval.decision && chosenFactorIds !== undefined ? 'no approval in time' : 'no answer in time'}). Ask again if you still need it.`;
+      case 'cancelled':
+        return `The ${label} request was cancelled by an operator.`;
+      case 'failed':
+        return `The ${label} could not be completed${failureMessage ? ` (${failureMessage})` : ''}. The helpdesk can help.`;
+    }
+  }
+
+  function viewFor(r: TrackedRequest): RequestView {
+    const status = statusOf(r);
+    const refusal = r.refusal ?? (status === 'refused' ? runRefusal : undefined);
+    const accepted = r.state === 'accepted';
+    return {
+      requestId: r.requestId,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      action,
+      status,
+      message: messageFor(r, status),
+      ...(refusal ? { refusal } : {}),
+      ...(accepted && target ? { target: { oktaUserId: target.oktaUserId, login: target.login } } : {}),
+      ...(accepted && factors ? { factors } : {}),
+      ...(accepted && chosenFactorIds ? { chosenFactorIds } : {}),
+      ...(accepted && approval.required ? { approval: { ...approval } } : {}),
+      // The credential goes only to the account owner's own request.
+      ...(accepted && r.self && status === 'completed' && resetLink ? { resetLink } : {}),
+      ...(accepted && action === 'reset-mfa' && status === 'completed' && policy?.portalUrl ? { portalUrl: policy.portalUrl } : {}),
+      createdAt,
+      updatedAt,
+    };
+  }
+
+  function operatorView(): OperatorView {
+    const lastRefusal = runRefusal ?? requests.find((r) => r.refusal)?.refusal;
+    return {
+      workflowId: info.workflowId,
+      runId: info.runId,
+      action,
+      phase,
+      outcome,
+      message:
+        outcome === 'refused' && lastRefusal
+          ? lastRefusal.message
+          : outcome === 'failed'
+            ? `failed: ${failureMessage ?? 'unknown'}`
+            : `${phase}${outcome !== 'pending' ? ` (${outcome})` : ''}`,
+      ...(target ? { target } : {}),
+      requests: requests.map((r) => ({
+        requestId: r.requestId,
+        frontend: r.frontend,
+        chatUserId: r.chatUserId,
+        email: r.email,
+        accepted: r.state === 'accepted',
+        ...(r.refusal ? { refusal: r.refusal.code } : {}),
+        at: r.at,
+      })),
+      ...(approval.required ? { approval: { ...approval } } : {}),
+      ...(factors ? { factors } : {}),
+      ...(chosenFactorIds ? { chosenFactorIds } : {}),
+      linkIssued: resetLink !== undefined,
+      ...(cancelledBy ? { cancelledBy } : {}),
+    };
+  }
+
+  const settled = (r: TrackedRequest) =>
+    r.state === 'refused' || (r.state === 'accepted' && (phase === 'awaiting-choice' || phase === 'awaiting-approval' || phase === 'done'));
+
+  // ---- handlers ------------------------------------------------------------------------------
+  setHandler(
+    submitRequestUpdate,
+    async (req: SubmitRequest) => {
+      let r = requests.find((x) => x.requestId === req.requestId);
+      if (r && r.chatUserId !== req.requester.chatUserId) {
+        throw ApplicationFailure.nonRetryable('this request ID belongs to another requester', 'RequestIdConflict');
+      }
+      if (!r) {
+        r = {
+          requestId: req.requestId,
+          frontend: req.frontend,
+          chatUserId: req.requester.chatUserId,
+          email: req.requester.email.toLowerCase(),
+          at: new Date().toISOString(),
+          state: 'queued',
+          self: false,
+        };
+        requests.push(r);
+        queue.push(r);
+        touch();
+      }
+      const tracked = r;
+      await condition(() => settled(tracked));
+      return viewFor(tracked);
+    },
+    { validator: (req: SubmitRequest) => void SubmitRequestSchema.parse(req) },
+  );
+
+  setHandler(requestViewQuery, (viewer) => {
+    const v = ViewerSchema.safeParse(viewer);
+    if (!v.success) return null;
+    const r = requests.find((x) => x.requestId === v.data.requestId);
+    return r && r.chatUserId === v.data.chatUserId ? viewFor(r) : null;
+  });
+  setHandler(operatorViewQuery, () => operatorView());
+
+  setHandler(
+    chooseFactorsUpdate,
+    async (choice): Promise<ChooseResult> => {
+      const r = requests.find((x) => x.requestId === choice.requestId && x.chatUserId === choice.chatUserId && x.state === 'accepted');
+      if (!r) return { accepted: false, message: 'No such request for this user.' };
+      if (phase !== 'awaiting-choice' || !factors) return { accepted: false, message: 'This request is not waiting for a factor choice.', view: viewFor(r) };
+      const unknown = choice.factorIds.filter((id) => !factors!.some((f) => f.id === id));
+      const locked = choice.factorIds.filter((id) => factors!.some((f) => f.id === id && !f.resettable));
+      if (unknown.length > 0) return { accepted: false, message: `Unknown factor(s): ${unknown.join(', ')}.`, view: viewFor(r) };
+      if (locked.length > 0) return { accepted: false, message: `These factors may not be reset here: ${locked.join(', ')}.`, view: viewFor(r) };
+      chosenFactorIds = [...new Set(choice.factorIds)];
+      touch();
+      await condition(() => phase !== 'awaiting-choice');
+      await condition(() => settled(r));
+      return { accepted: true, view: viewFor(r) };
+    },
+    { validator: (choice) => void ChooseFactorsSchema.parse(choice) },
+  );
+
+  async function decide(d: ApprovalDecision): Promise<ApprovalResult> {
+    const reject = (message: string): ApprovalResult => {
+      approval.rejectedAttempts++;
+      log.warn('approval attempt rejected', { approver: d.approver, why: message });
+      touch();
+      return { accepted: false, message, view: operatorView() };
+    };
+    if (phase !== 'awaiting-approval' || approval.decision) return { accepted: false, message: 'This request is not waiting for approval.', view: operatorView() };
+    const approver = await okta.oktaFindUser(d.approver);
+    if (!approver) return reject('The approver is not a known Okta user.');
+    if (target && approver.id === target.oktaUserId) return reject('Nobody may approve a reset of their own account.');
+    if (requests.some((r) => r.state === 'accepted' && r.requesterOktaId === approver.id)) return reject('Nobody may approve their own request.');
+    const groups = await okta.oktaListUserGroups(approver.id);
+    if (!isHelpdesk(approver.login, approver.email, groups)) return reject('Only helpdesk staff may approve self-service resets.');
+    if (phase !== 'awaiting-approval' || approval.decision) return { accepted: false, message: 'This request is not waiting for approval.', view: operatorView() };
+    approval.decision = d.decision === 'approve' ? 'approved' : 'denied';
+    approval.by = approver.login;
+    approval.reason = d.reason;
+    approval.at = new Date().toISOString();
+    touch();
+    log.info('approval decided', { decision: approval.decision, by: approver.login });
+    return { accepted: true, message: `Request ${approval.decision}.`, view: operatorView() };
+  }
+
+  setHandler(decideApprovalUpdate, decide, { validator: (d) => void ApprovalDecisionSchema.parse(d) });
+  setHandler(approvalSignal, async (raw) => {
+    const d = ApprovalDecisionSchema.safeParse(raw);
+    if (!d.success) {
+      log.warn('invalid approval signal ignored', { issues: d.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+      return;
+    }
+    await decide(d.data);
+  });
+  setHandler(cancelRequestSignal, (raw) => {
+    const c = CancelSchema.safeParse(raw);
+    if (!c.success) {
+      log.warn('invalid cancel signal ignored');
+      return;
+    }
+    if (phase === 'resetting' || phase === 'done') {
+      log.warn('cancel ignored: too late', { phase, by: c.data.by });
+      return;
+    }
+    cancelledBy = c.data.by;
+    touch();
+  });
+
+  function isHelpdesk(login: string, email: string | undefined, groups: { name: string }[]): boolean {
+    if (!policy) return false;
+    const ids = [login.toLowerCase(), email?.toLowerCase()].filter(Boolean);
+    if (ids.some((id) => policy!.helpdeskLogins.includes(id!))) return true;
+    return policy.helpdeskGroup !== undefined && groups.some((g) => g.name === policy!.helpdeskGroup);
+  }
+
+  // ---- request authorisation (runs beside the main flow) --------------------------------------
+  async function authorize(r: TrackedRequest): Promise<void> {
+    await condition(() => targetResolved);
+    const refuse = (code: RefusalCode, message: string) => {
+      r.state = 'refused';
+      r.refusal = { code, message };
+      log.info('request refused', { requestId: r.requestId, code });
+    };
+    if (!target) {
+      refuse('user-not-found', runRefusal?.message ?? 'No Okta account matches this login or email.');
+    } else {
+      const requester = await okta.oktaFindUser(r.email);
+      if (!requester) {
+        refuse('requester-not-found', 'Your chat account is not linked to an Okta account (no Okta user with your verified email).');
+      } else if (requester.id === target.oktaUserId) {
+        r.requesterOktaId = requester.id;
+        r.self = true;
+        r.state = 'accepted';
+      } else {
+        const groups = await okta.oktaListUserGroups(requester.id);
+        if (isHelpdesk(requester.login, requester.email, groups)) {
+          r.requesterOktaId = requester.id;
+          r.state = 'accepted';
+        } else {
+          refuse('not-your-account', 'You can only reset your own account. Ask the helpdesk if someone else needs help.');
+        }
+      }
+    }
+    touch();
+  }
+
+  let authorizing = false;
+  const gatekeeper = (async () => {
+    for (;;) {
+      await condition(() => queue.length > 0);
+      authorizing = true;
+      const r = queue.shift()!;
+      try {
+        await authorize(r);
+      } catch (err) {
+        r.state = 'refused';
+        r.refusal = { code: 'not-allowed', message: 'Your request could not be checked right now; try again later.' };
+        log.warn('request check failed', { requestId: r.requestId, error: err instanceof Error ? err.message : String(err) });
+      } finally {
+        authorizing = false;
+      }
+    }
+  })();
+  void gatekeeper;
+
+  // ---- main flow ------------------------------------------------------------------------------
+  const finish = async (o: SelfServiceOutcome): Promise<SelfServiceResult> => {
+    outcome = o;
+    phase = 'done';
+    touch();
+    upsertSearchAttributes([{ key: AccessOutcomeKey, value: o }]);
+    upsertMemo({ target: target?.login ?? input.target, outcome: o, requests: requests.length });
+    // Requests that arrived meanwhile are answered before the run closes.
+    await condition(() => queue.length === 0 && !authorizing && allHandlersFinished());
+    const { requests: list, ...rest } = operatorView();
+    return { ...rest, requests: list.length };
+  };
+  const notifyTarget = async (text: string, secretLink?: string) => {
+    if (!target) return;
+    try {
+      await notifySelfService({ userId: target.oktaUserId, login: target.login, workflowId: info.workflowId, text, ...(secretLink ? { secretLink } : {}) });
+    } catch (err) {
+      log.warn('employee notification failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  const describeFailure = (err: unknown): string => {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return `${err.cause.type ?? 'error'}: ${err.cause.message}`;
+    return err instanceof Error ? err.message : 'unknown error';
+  };
+
+  try {
+    policy = await selfServicePolicy(action);
+    if (!policy.enabled) {
+      runRefusal = { code: 'not-allowed', message: `Self-service ${LABEL[action]} is switched off here; the helpdesk can help.` };
+      targetResolved = true;
+      return await finish('refused');
+    }
+    const user = await okta.oktaFindUser(input.target);
+    if (!user) {
+      runRefusal = { code: 'user-not-found', message: 'No Okta account matches this login or email.' };
+      targetResolved = true;
+      return await finish('refused');
+    }
+    const groups = await okta.oktaListUserGroups(user.id);
+    target = { oktaUserId: user.id, login: user.login, protected: groups.some((g) => policy!.protectedGroups.includes(g.name)) };
+    upsertSearchAttributes([
+      { key: OktaUserIdKey, value: user.id },
+      { key: OktaLoginKey, value: user.login },
+    ]);
+    targetResolved = true;
+    touch();
+
+    // Wait for the first accepted request; if all so far were refused, the run ends refused.
+    await condition(() => requests.some((r) => r.state === 'accepted') || (requests.length > 0 && queue.length === 0 && !authorizing));
+    if (!requests.some((r) => r.state === 'accepted')) return await finish('refused');
+
+    if (policy.dailyLimit > 0) {
+      const since = new Date(Date.parse(createdAt) - 86_400_000).toISOString();
+      const used = await countRecentSelfServiceSuccesses({ oktaUserId: user.id, action, sinceIso: since });
+      if (used >= policy.dailyLimit) {
+        runRefusal = {
+          code: 'daily-limit',
+          message:
+            action === 'reset-password'
+              ? `The limit of ${policy.dailyLimit} password reset link(s) per 24 hours is reached for this account. Try again later or contact the helpdesk.`
+              : `The limit of ${policy.dailyLimit} MFA reset(s) per 24 hours is reached for this account. Contact the helpdesk.`,
+        };
+        for (const r of requests) if (r.state === 'accepted') r.state = 'refused';
+        return await finish('refused');
+      }
+    }
+
+    // MFA: which factors, and which of them may be reset.
+    if (action === 'reset-mfa') {
+      const list = await okta.oktaListFactors(user.id);
+      factors = list.map((f) => toFactorView(f, policy!.resettableFactorTypes));
+      if (!factors.some((f) => f.resettable)) {
+        runRefusal = { code: 'nothing-to-reset', message: 'There is no MFA factor on this account that can be reset here.' };
+        for (const r of requests) if (r.state === 'accepted') r.state = 'refused';
+        return await finish('refused');
+      }
+      if (policy.mfaMode === 'choose') {
+        phase = 'awaiting-choice';
+        touch();
+        const answered = await condition(() => chosenFactorIds !== undefined || cancelledBy !== undefined, policy.choiceTimeoutMs);
+        if (cancelledBy) return await finish('cancelled');
+        if (!answered) {
+          await notifyTarget('Your MFA reset request expired because no factor was chosen in time. Ask again if you still need it.');
+          return await finish('expired');
+        }
+      } else {
+        chosenFactorIds = factors.filter((f) => f.resettable).map((f) => f.id);
+      }
+    }
+
+    // Approval: configured, a protected account, or a helpdesk request for someone else.
+    const whyApproval = [
+      policy.approval === 'helpdesk' ? 'required for this action' : undefined,
+      target.protected ? 'protected account' : undefined,
+      requests.some((r) => r.state === 'accepted' && !r.self) ? 'requested by helpdesk for another user' : undefined,
+    ].filter(Boolean);
+    if (whyApproval.length > 0) {
+      approval.required = true;
+      approval.why = whyApproval.join('; ');
+      phase = 'awaiting-approval';
+      touch();
+      const decided = await condition(() => approval.decision !== undefined || cancelledBy !== undefined, policy.approvalTimeoutMs);
+      if (cancelledBy && !approval.decision) return await finish('cancelled');
+      if (!decided) {
+        await notifyTarget(`Your ${LABEL[action]} request expired: no helpdesk approval arrived in time. Ask again or contact the helpdesk.`);
+        return await finish('expired');
+      }
+      if (approval.decision === 'denied') {
+        await notifyTarget(`Your ${LABEL[action]} request was denied by the helpdesk: ${approval.reason ?? ''}`.trim());
+        return await finish('denied');
+      }
+    }
+    if (cancelledBy) return await finish('cancelled');
+
+    phase = 'resetting';
+    touch();
+    if (action === 'reset-password') {
+      const { resetPasswordUrl } = await okta.oktaResetPassword(user.id, { revokeSessions: false });
+      resetLink = resetPasswordUrl;
+      // The account owner gets the link in chat when they asked themselves; otherwise directly.
+      const ownerAsked = requests.some((r) => r.state === 'accepted' && r.self);
+      if (!ownerAsked) await notifyTarget('The helpdesk created a single-use password reset link for you. It works once and expires in 1 hour:', resetPasswordUrl);
+      return await finish('link-issued');
+    }
+    const everyResettable = factors!.every((f) => f.resettable);
+    if (policy.mfaMode === 'all' && everyResettable) {
+      await okta.oktaResetFactors(user.id);
+    } else {
+      for (const factorId of chosenFactorIds ?? []) await okta.oktaDeleteFactor(user.id, factorId);
+    }
+    await notifyTarget(`Your MFA factors were reset. Enrol a new factor at ${policy.portalUrl}.`);
+    return await finish('factors-reset');
+  } catch (err) {
+    if (err instanceof ApplicationFailure && err.type === 'InvalidInput') throw err;
+    failureMessage = describeFailure(err);
+    log.error('self-service request failed', { action, error: failureMessage });
+    await notifyTarget(`Your ${LABEL[action]} could not be completed. The helpdesk can help.`);
+    return await finish('failed');
+  }
+}
+
+function toFactorView(f: OktaFactorSummary, allowed: string[]): FactorView {
+  const resettable = allowed.includes('*') || allowed.includes(f.factorType);
+  return { id: f.id, factorType: f.factorType, provider: f.provider, name: f.displayName, status: f.status, resettable };
+}
