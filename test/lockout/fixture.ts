@@ -1,0 +1,93 @@
+/**
+ * A real lockout pipeline for tests: the Okta simulator over HTTP, the project's real workers on
+ * the suite's Temporal dev server, and a poller with a short interval. Each fixture has its own
+ * simulator seed (so user IDs, and hence workflow IDs, never collide with other test files) and
+ * its own task queues.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js';
+import { createProjectActivities } from '../../workers/activities.js';
+import type { Notifier, UserNotification } from '../../activities/notify/notifier.js';
+import { startLockoutPoller } from '../../client/lockout-client.js';
+import { lockoutPollerWorkflowId, pollerStateQuery, type PollerState } from '../../workflows/lockout/messages.js';
+import type { lockoutPollerWorkflow, PollerInput } from '../../workflows/lockout/poller.js';
+import type { AppConfig } from '../../temporal.config.js';
+import { startTestWorkers, testConfig, testTemporal, type RunningWorkers, type TestTemporal } from '../helpers/temporal.js';
+
+/** Records what users were told, like a chat frontend would see it. */
+export class RecordingNotifier implements Notifier {
+  readonly name = 'recording';
+  readonly sent: UserNotification[] = [];
+  async notify(n: UserNotification): Promise<void> {
+    this.sent.push(n);
+  }
+  to(userId: string): UserNotification[] {
+    return this.sent.filter((n) => n.userId === userId);
+  }
+}
+
+export interface LockoutFixture {
+  temporal: TestTemporal;
+  sim: OktaSimulator;
+  config: AppConfig;
+  notifier: RecordingNotifier;
+  workers: RunningWorkers;
+  /** Replaces the running workers with fresh ones (a worker crash and restart). */
+  restartWorkers(): Promise<void>;
+  startPoller(overrides?: Partial<PollerInput>): Promise<WorkflowHandle<typeof lockoutPollerWorkflow>>;
+  pollerState(): Promise<PollerState>;
+  close(): Promise<void>;
+}
+
+export async function lockoutFixture(env: Record<string, string> = {}): Promise<LockoutFixture> {
+  const temporal = await testTemporal();
+  const sim = await startOktaSimulator({ seed: `lockout-${randomUUID()}`, quiet: true });
+  const config = testConfig(temporal, {
+    OKTA_ORG_URL: sim.url,
+    OKTA_API_TOKEN: sim.apiToken,
+    LOCKOUT_POLL_INTERVAL: '500ms',
+    LOCKOUT_LOOKBACK: '10m',
+    ...env,
+  });
+  const notifier = new RecordingNotifier();
+  const startWorkers = () => startTestWorkers(temporal, config, createProjectActivities(config, notifier));
+  const fixture: LockoutFixture = {
+    temporal,
+    sim,
+    config,
+    notifier,
+    workers: await startWorkers(),
+    async restartWorkers() {
+      await fixture.workers.stop();
+      fixture.workers = await startWorkers();
+    },
+    startPoller: (overrides = {}) => startLockoutPoller(temporal.client, config, sim.url, overrides),
+    pollerState: () => temporal.client.workflow.getHandle(lockoutPollerWorkflowId(sim.url)).query(pollerStateQuery),
+    async close() {
+      await temporal.client.workflow
+        .getHandle(lockoutPollerWorkflowId(sim.url))
+        .terminate('test finished')
+        .catch(() => undefined);
+      await fixture.workers.stop();
+      await sim.close();
+    },
+  };
+  return fixture;
+}
+
+/** Awaits a condition by polling it (no fixed sleeps): fails with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
