@@ -1,0 +1,24 @@
+/** zod schemas of the HTTP API's request bodies (the OpenAPI document describes the same shapes). */
+import { z } from 'zod';
+import { ApprovalDecisionSchema, RequesterSchema } from '../../workflows/self-service/messages.js';
+
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+export const ResetRequestBodySchema = z.strictObject({
+  requester: RequesterSchema,
+  /** Login or email of the account to reset; default the requester's own (helpdesk only may name another). */
+  target: z.string().trim().min(1).max(320).optional(),
+});
+
+export const ChooseFactorsBodySchema = z.strictObject({
+  chatUserId: z.string().trim().min(1).max(200),
+  factorIds: z.array(z.string().min(1).max(100)).min(1).max(20),
+});
+
+export const ApprovalBodySchema = ApprovalDecisionSchema.strict();
+
+export const ChatUserIdHeaderSchema = z.string().trim().min(1).max(200);
