@@ -8,10 +8,13 @@ source scripts/lib.sh
 ensure_node_modules
 TEMPORAL_BIN="$(bash scripts/temporal-cli.sh)"
 
-echo "== lint"
-npx --no-install eslint .
-echo "== typecheck"
-npx --no-install tsc --noEmit -p tsconfig.json
+# SKIP_STATIC=1 skips lint and typecheck while iterating on one test file (CI never sets it).
+if [ -z "${SKIP_STATIC:-}" ]; then
+  echo "== lint"
+  npx --no-install eslint .
+  echo "== typecheck"
+  npx --no-install tsc --noEmit -p tsconfig.json
+fi
 
 # One dev server for the whole suite: separate ports from the demo so both can run at once.
 export TEST_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-17233}"
@@ -38,6 +41,13 @@ echo "== temporal dev server for tests at $TEST_TEMPORAL_ADDRESS (started here: 
 # Workflows are bundled once for the whole suite; each test file's worker loads this bundle.
 export TEST_WORKFLOW_BUNDLE=.cache/test-workflow-bundle.js
 npx --no-install tsx scripts/bundle-workflows.ts "$TEST_WORKFLOW_BUNDLE"
+
+# `--run FILE` runs a script (e.g. the history recorder) against the same server instead of tests.
+if [ "${1:-}" = "--run" ]; then
+  shift
+  node --import tsx "$@"
+  exit
+fi
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 if [ "$#" -gt 0 ]; then files=("$@"); fi

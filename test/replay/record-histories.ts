@@ -1,0 +1,54 @@
+/**
+ * Records real histories of the lockout workflows for the replay test. Run after a deliberate,
+ * compatible change to the workflows (and commit the JSON):
+ *   bash scripts/record-histories.sh
+ * It drives the real pipeline (dev server + Okta simulator): a poller that continues-as-new, an
+ * auto-unlock child, and an ask-user child answered by signal.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { replyToUnlockQuestion } from '../../client/lockout-client.js';
+import { lockoutPollerWorkflowId, lockoutWorkflowId } from '../../workflows/lockout/messages.js';
+import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
+import { eventually, lockoutFixture } from '../lockout/fixture.js';
+
+const out = new URL('./histories/', import.meta.url);
+const f = await lockoutFixture({ LOCKOUT_POLL_INTERVAL: '200ms' });
+try {
+  const poller = await f.startPoller({ maxHistoryEvents: 60 });
+  const firstRun = (await poller.describe()).runId;
+  const user = await f.sim.control.createUser({ login: 'replay.auto@example.com' });
+  await f.sim.control.lockUser(user.id, { via: 'session-start', attempts: 3 });
+  const child = f.temporal.client.workflow.getHandle(lockoutWorkflowId(user.id));
+  await eventually('the auto child', () => child.describe());
+  await child.result();
+  await eventually('a continue-as-new', async () => (await f.pollerState()).runsSoFar >= 1);
+
+  const asked = await f.sim.control.createUser({ login: 'replay.ask@example.com' });
+  const { events } = await f.sim.control.lockUser(asked.id, { via: 'failed-signins' });
+  const lock = events.find((e) => e.eventType === 'user.account.lock')!;
+  const askHandle = await f.temporal.client.workflow.start(lockoutWorkflow, {
+    workflowId: lockoutWorkflowId(asked.id),
+    taskQueue: f.config.temporal.taskQueue,
+    args: [{ user: { id: asked.id }, firstEvent: { uuid: lock.uuid, eventType: lock.eventType, published: lock.published }, policy: 'ask-user', askUserTimeoutMs: 60_000, oktaTaskQueue: f.config.temporal.oktaTaskQueue }],
+  });
+  await eventually('the question', async () => f.notifier.to(asked.id).length > 0);
+  await replyToUnlockQuestion(f.temporal.client, asked.id, { answer: 'yes' });
+  await askHandle.result();
+
+  // The CLI's JSON export is the canonical history format (what `temporal workflow show` gives operators).
+  const cli = execFileSync('bash', ['scripts/temporal-cli.sh'], { encoding: 'utf8' }).trim();
+  const runs = {
+    'lockout-poller-continued-as-new': [lockoutPollerWorkflowId(f.sim.url), firstRun],
+    'lockout-auto-unlock': [child.workflowId, (await child.describe()).runId],
+    'lockout-ask-user-yes': [askHandle.workflowId, (await askHandle.describe()).runId],
+  };
+  for (const [name, [workflowId, runId]] of Object.entries(runs)) {
+    const json = execFileSync(cli, ['workflow', 'show', '--address', f.temporal.address, '--namespace', f.temporal.namespace, '-w', workflowId!, '-r', runId!, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    writeFileSync(new URL(`${name}.json`, out), json);
+    console.log(`recorded ${name}: ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
+  }
+} finally {
+  await f.close();
+  await f.temporal.close();
+}
