@@ -87,7 +87,7 @@ const envSchema = z.object({
   OKTA_MAX_REQUESTS_PER_SECOND: positiveNumber(5),
 
   LOCKOUT_POLL_INTERVAL: duration('30s'),
-  LOCKOUT_LOOKBACK: duration('15m'),
+  LOCKOUT_LOOKBACK: duration('1h'),
   LOCKOUT_POLL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   UNLOCK_POLICY: z.enum(['auto', 'ask-user', 'notify-only']).default('auto'),
   ASK_USER_TIMEOUT: duration('15m'),

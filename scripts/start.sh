@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Starts the whole system on one machine:
+#   the Temporal dev server (SQLite under .data/, Web UI on 8233), the Okta simulator when no Okta
+#   org is configured, the worker, and the lockout poller. Safe to run twice: whatever is already
+#   running is reused. Ctrl-C stops what this script started (the dev server keeps running; stop it
+#   with `npm run temporal:dev stop`). `npm start -- --detach` returns once everything is up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+detach=0
+[ "${1:-}" = "--detach" ] && detach=1
+
+# .env values are seen by this script too (the real environment still wins, as in the app).
+if [ -f .env ]; then
+  while IFS= read -r line; do
+    [[ "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+    key=${BASH_REMATCH[2]} value=${BASH_REMATCH[3]}
+    value=${value#[\"\']} value=${value%[\"\']}
+    [ -z "${!key+x}" ] && export "$key=$value"
+  done <.env
+fi
+
+DATA_DIR="${DATA_DIR:-.data}"
+LOGS="$DATA_DIR/logs"
+mkdir -p "$LOGS"
+ensure_node_modules
+
+TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+export TEMPORAL_ADDRESS
+if [[ "$TEMPORAL_ADDRESS" == 127.0.0.1:* || "$TEMPORAL_ADDRESS" == localhost:* ]]; then
+  TEMPORAL_DEV_PORT="${TEMPORAL_ADDRESS##*:}" bash scripts/temporal-dev.sh start
+  web_ui="http://localhost:${TEMPORAL_DEV_UI_PORT:-8233}"
+else
+  echo "Using the Temporal cluster at $TEMPORAL_ADDRESS"
+  web_ui="(your cluster's Web UI)"
+fi
+
+pids=()
+# Starts a background process unless its pid file names a live one; logs go to .data/logs/NAME.log.
+start_bg() {
+  local name=$1; shift
+  local pid_file="$DATA_DIR/$name.pid"
+  if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+    echo "$name already running (pid $(cat "$pid_file"))"
+    return 0
+  fi
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+  echo $! >"$pid_file"
+  pids+=("$!")
+  echo "$name started (pid $!, log $LOGS/$name.log)"
+}
+
+wait_http() { # url seconds
+  local i
+  for i in $(seq 1 $(($2 * 4))); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.25
+  done
+  echo "no answer from $1 after $2 s" >&2
+  return 1
+}
+
+if [ -z "${OKTA_ORG_URL:-}" ]; then
+  sim_port="${OKTA_SIM_PORT:-8080}"
+  export OKTA_ORG_URL="http://127.0.0.1:$sim_port"
+  export OKTA_API_TOKEN="${OKTA_SIM_API_TOKEN:-sim-api-token}"
+  if ! curl -fsS -o /dev/null "$OKTA_ORG_URL/__sim/health" 2>/dev/null; then
+    start_bg okta-sim npx --no-install tsx okta-sim/main.ts --port "$sim_port" --seed "${OKTA_SIM_SEED:-demo}" --token "$OKTA_API_TOKEN"
+    wait_http "$OKTA_ORG_URL/__sim/health" 30
+  else
+    echo "okta-sim already running at $OKTA_ORG_URL"
+  fi
+  okta_note="Okta simulator $OKTA_ORG_URL (no OKTA_ORG_URL configured; see docs/okta-simulator.md)"
+else
+  okta_note="Okta org $OKTA_ORG_URL"
+fi
+
+start_bg worker npx --no-install tsx workers/main.ts
+# The poller start is idempotent (the workflow ID is fixed per org).
+npx --no-install tsx client/start-poller.ts
+
+cat <<MSG
+
+okta-account-access is up
+  Temporal Web UI  $web_ui   (search: AccessAction = "unlock")
+  Temporal gRPC    $TEMPORAL_ADDRESS
+  Okta             $okta_note
+  Logs             $LOGS/
+  Operator CLI     npm run cli -- help
+MSG
+
+if [ "$detach" = 1 ] || [ ${#pids[@]} -eq 0 ]; then
+  [ ${#pids[@]} -eq 0 ] && echo "(everything was already running)"
+  exit 0
+fi
+stop_children() {
+  echo; echo "stopping worker and simulator started by this script..."
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  wait || true
+  for name in worker okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
+}
+trap stop_children INT TERM
+echo "Ctrl-C to stop (the dev server keeps its state in $DATA_DIR/temporal.sqlite)"
+wait
