@@ -128,7 +128,9 @@ export class SelfServiceClient {
       const view = await this.client.workflow.executeUpdateWithStart(submitRequestUpdate, {
         args: [{ requestId, frontend, requester: input.requester }],
         startWorkflowOperation: start,
-        updateId: `submit:${requestId}`,
+        // The server dedupes update IDs (also against a just-closed run): bind the ID to the chat user
+        // too, so a reused key from someone else can never return the first requester's answer.
+        updateId: `submit:${requestId}:${input.requester.chatUserId}`,
       });
       return withId(view);
     } catch (err) {
@@ -138,16 +140,21 @@ export class SelfServiceClient {
 
   private async findInLatestRun(workflowId: string, requestId: string, chatUserId: string): Promise<SelfServiceReply | undefined> {
     const handle = this.client.workflow.getHandle(workflowId);
+    let description;
     try {
-      const view = await handle.query(requestViewQuery, { requestId, chatUserId });
-      return view ? withId(view) : undefined;
+      description = await handle.describe();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
-      // A run that has not finished its first task cannot answer yet: the update dedupes instead.
-      const description = await handle.describe().catch(() => undefined);
-      if (!description || description.status.name === 'RUNNING') return undefined;
       throw err;
     }
+    // A running run answers through the update (its handler dedupes request IDs).
+    if (description.status.name === 'RUNNING') return undefined;
+    // A closed run lists its requests in the (encrypted) memo: only a real retry costs a query.
+    const known = description.memo?.requests;
+    const isRetry = Array.isArray(known) && known.some((r) => Array.isArray(r) && r[0] === requestId && r[1] === chatUserId);
+    if (!isRetry) return undefined;
+    const view = await this.client.workflow.getHandle(workflowId, description.runId).query(requestViewQuery, { requestId, chatUserId });
+    return view ? withId(view) : undefined;
   }
 
   /** The requester's current view (poll this while `checking`/`awaiting-approval`). */

@@ -270,6 +270,8 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
         };
         requests.push(r);
         queue.push(r);
+        // Clients look here to recognise a retried request after the run closed (memo is encrypted).
+        upsertMemo({ requests: requests.map((x) => [x.requestId, x.chatUserId]) });
         touch();
       }
       const tracked = r;
@@ -416,7 +418,7 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     phase = 'done';
     touch();
     upsertSearchAttributes([{ key: AccessOutcomeKey, value: o }]);
-    upsertMemo({ target: target?.login ?? input.target, outcome: o, requests: requests.length });
+    upsertMemo({ target: target?.login ?? input.target, outcome: o, requests: requests.map((x) => [x.requestId, x.chatUserId]) });
     // Requests that arrived meanwhile are answered before the run closes.
     await condition(() => queue.length === 0 && !authorizing && allHandlersFinished());
     const { requests: list, ...rest } = operatorView();

@@ -1,0 +1,87 @@
+/** A self-service test environment: Okta simulator, real workers with the codec, a codec client. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import { createOktaClient } from '../../activities/okta/client.js';
+import { createOktaActivities } from '../../activities/okta-activities.js';
+import { createSelfServiceActivities, type SelfServiceNotifier } from '../../activities/self-service/activities.js';
+import { createDataConverter } from '../../client/data-converter.js';
+import { SelfServiceClient } from '../../client/self-service-client.js';
+import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js';
+import type { AppConfig } from '../../temporal.config.js';
+import { startTestWorkers, testConfig, type RunningWorkers, type TestTemporal } from '../helpers/temporal.js';
+
+// Stable across test runs: runs from earlier runs on a reused dev server stay readable.
+export const TEST_KEY = `test-key:${Buffer.alloc(32, 7).toString('base64')}`;
+
+export interface Notification {
+  userId: string;
+  login?: string;
+  text: string;
+  workflowId: string;
+}
+
+export interface SelfServiceEnv {
+  sim: OktaSimulator;
+  config: AppConfig;
+  /** A client WITH the payload codec. */
+  client: Client;
+  selfService: SelfServiceClient;
+  notifications: Notification[];
+  workers: RunningWorkers;
+  /** A fresh simulator user (unique login) so tests never share limits or slots. */
+  newUser(opts?: { groups?: string[]; factors?: { factorType: string }[] }): Promise<{ id: string; login: string }>;
+  close(): Promise<void>;
+}
+
+export async function startSelfServiceEnv(temporal: TestTemporal, env: Record<string, string> = {}, sim?: OktaSimulator): Promise<SelfServiceEnv> {
+  const ownSim = !sim;
+  const okta = sim ?? (await startOktaSimulator({ seed: 'demo', quiet: true }));
+  const config = testConfig(temporal, { PAYLOAD_ENCRYPTION_KEYS: TEST_KEY, OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: okta.apiToken, ...env });
+  const dataConverter = createDataConverter(config);
+  const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, dataConverter });
+  const notifications: Notification[] = [];
+  const notifier: SelfServiceNotifier = {
+    name: 'test',
+    async notify(n) {
+      notifications.push({ userId: n.userId, ...(n.login ? { login: n.login } : {}), text: n.text, workflowId: n.workflowId });
+    },
+  };
+  const workers = await startTestWorkers(
+    temporal,
+    config,
+    {
+      general: createSelfServiceActivities({ config, client, notifier }),
+      okta: createOktaActivities(createOktaClient({ orgUrl: okta.url, auth: { kind: 'ssws', token: okta.apiToken }, requestTimeoutMs: 5_000 })),
+    },
+    { dataConverter },
+  );
+  const selfService = new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue, frontend: 'test' });
+  return {
+    sim: okta,
+    config,
+    client,
+    selfService,
+    notifications,
+    workers,
+    async newUser(opts = {}) {
+      const login = `u-${randomUUID().slice(0, 8)}@example.com`;
+      // Unique IDs too: the simulator's IDs repeat per seed, and limits count by Okta user ID on a shared server.
+      const user = await okta.control.createUser({
+        id: `00u${randomBytes(9).toString('hex').slice(0, 17)}`,
+        login,
+        firstName: 'Test',
+        lastName: 'User',
+        groups: opts.groups ?? ['Engineering'],
+        factors: (opts.factors ?? [{ factorType: 'push' }, { factorType: 'sms' }]) as never,
+      });
+      return { id: user.id, login };
+    },
+    async close() {
+      await workers.stop();
+      if (ownSim) await okta.close();
+    },
+  };
+}
+
+export const requester = (login: string) => ({ chatUserId: `chat-${login.split('@')[0]}`, email: login });
+export const rid = () => randomUUID();
