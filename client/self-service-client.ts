@@ -180,7 +180,7 @@ export class SelfServiceClient {
       if (!result.accepted) throw new SelfServiceError('rejected', result.message);
       return withId(result.view);
     } catch (err) {
-      throw mapUpdateError(err);
+      throw await this.closedOr(ref, err);
     }
   }
 
@@ -190,8 +190,17 @@ export class SelfServiceClient {
     try {
       return await this.client.workflow.getHandle(ref.workflowId, ref.runId).executeUpdate(decideApprovalUpdate, { args: [decision] });
     } catch (err) {
-      throw mapUpdateError(err);
+      throw await this.closedOr(ref, err);
     }
+  }
+
+  /** Updates to a closed run fail as "not found": say "already finished" when the run exists. */
+  private async closedOr(ref: { workflowId: string; runId?: string }, err: unknown): Promise<unknown> {
+    if (err instanceof WorkflowNotFoundError) {
+      const description = await this.client.workflow.getHandle(ref.workflowId, ref.runId).describe().catch(() => undefined);
+      if (description && description.status.name !== 'RUNNING') return new SelfServiceError('rejected', 'This request is already finished.');
+    }
+    return mapUpdateError(err);
   }
 
   async cancel(idOrWorkflowId: string, by: string, reason?: string): Promise<void> {

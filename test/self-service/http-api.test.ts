@@ -1,0 +1,148 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are loosely typed JSON; the assertions check them */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startHttpApi, type RunningHttpApi } from '../../client/http-api/server.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
+
+const SLACK = 'slack-token-0123456789abcdef';
+const TEAMS = 'teams-token-0123456789abcdef';
+
+describe('HTTP API for chat frontends (loopback)', () => {
+  let temporal: TestTemporal;
+  let env: SelfServiceEnv;
+  let api: RunningHttpApi;
+
+  async function call(method: string, path: string, opts: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token !== null) headers.Authorization = `Bearer ${opts.token ?? SLACK}`;
+    if (opts.body !== undefined || opts.raw !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${api.url}${path}`, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+  }
+  const post = (path: string, key: string, body: unknown, token?: string) => call('POST', path, { body, headers: { 'Idempotency-Key': key }, ...(token ? { token } : {}) });
+
+  before(async () => {
+    temporal = await testTemporal();
+    env = await startSelfServiceEnv(temporal);
+    api = await startHttpApi({ selfService: env.selfService, tokens: [{ frontend: 'slack', token: SLACK }, { frontend: 'teams', token: TEAMS }], port: 0 });
+  });
+  after(async () => {
+    await api?.close();
+    await env?.close();
+    await temporal?.close();
+  });
+
+  it('serves an OpenAPI 3 document without auth and refuses calls without a valid token', async () => {
+    const doc = await call('GET', '/openapi.json', { token: null });
+    assert.equal(doc.status, 200);
+    assert.match(doc.body.openapi, /^3\./);
+    for (const p of ['/v1/password-resets', '/v1/mfa-resets', '/v1/requests/{id}', '/v1/requests/{id}/factors', '/v1/requests/{id}/approval', '/v1/lockouts/{userId}/reply']) {
+      assert.ok(doc.body.paths[p], `documents ${p}`);
+    }
+    const none = await post('/v1/password-resets', rid(), { requester: requester('alice@example.com') }, 'wrong-token-0123456789');
+    assert.equal(none.status, 401);
+    assert.equal(none.body.error.code, 'unauthorized');
+    assert.equal((await call('POST', '/v1/password-resets', { token: null, body: {} })).status, 401);
+  });
+
+  it('rejects malformed bodies and missing idempotency keys with clear 4xx errors', async () => {
+    const badJson = await call('POST', '/v1/password-resets', { raw: '{"requester": ', headers: { 'Idempotency-Key': rid() } });
+    assert.equal(badJson.status, 400);
+    assert.equal(badJson.body.error.code, 'invalid_json');
+    const badBody = await post('/v1/password-resets', rid(), { requester: { chatUserId: '', email: 'not-an-email' }, extra: 1 });
+    assert.equal(badBody.status, 400);
+    assert.equal(badBody.body.error.code, 'invalid_request');
+    const paths = badBody.body.error.details.issues.map((i: { path: string }) => i.path);
+    assert.ok(paths.includes('requester.email') && paths.includes('requester.chatUserId'), JSON.stringify(paths));
+    const noKey = await call('POST', '/v1/mfa-resets', { body: { requester: requester('alice@example.com') } });
+    assert.equal(noKey.status, 400);
+    assert.equal(noKey.body.error.code, 'invalid_idempotency_key');
+    assert.equal((await call('GET', '/v1/nope')).status, 404);
+  });
+
+  it('password reset: link for the owner, idempotent by key, scoped to the frontend', async () => {
+    const user = await env.newUser();
+    const key = rid();
+    const first = await post('/v1/password-resets', key, { requester: requester(user.login) });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.status, 'completed');
+    assert.match(first.body.resetLink, /\/reset_password\//);
+    const retry = await post('/v1/password-resets', key, { requester: requester(user.login) });
+    assert.equal(retry.body.resetLink, first.body.resetLink, 'same key → same link, no second reset');
+    const got = await call('GET', `/v1/requests/${first.body.id}`, { headers: { 'X-Chat-User-Id': requester(user.login).chatUserId } });
+    assert.equal(got.status, 200);
+    assert.equal(got.body.resetLink, first.body.resetLink);
+    assert.equal((await call('GET', `/v1/requests/${first.body.id}`, { headers: { 'X-Chat-User-Id': 'other-user' } })).status, 404);
+    assert.equal((await call('GET', `/v1/requests/${first.body.id}`, { token: TEAMS, headers: { 'X-Chat-User-Id': requester(user.login).chatUserId } })).status, 404);
+    assert.equal((await call('GET', `/v1/requests/${first.body.id}`)).status, 400, 'X-Chat-User-Id is required');
+  });
+
+  it('refusals map to 403 / 404 / 429', async () => {
+    const mallory = await env.newUser();
+    const victim = await env.newUser();
+    const other = await post('/v1/password-resets', rid(), { requester: requester(mallory.login), target: victim.login });
+    assert.equal(other.status, 403);
+    assert.equal(other.body.error.code, 'not_your_account');
+    const unknown = await post('/v1/password-resets', rid(), { requester: requester(`ghost-${rid()}@example.com`) });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'user_not_found');
+  });
+
+  it('MFA choose over HTTP: list, choose, portal link; the second reset today is 429', async () => {
+    const user = await env.newUser({ factors: [{ factorType: 'push' }, { factorType: 'token:software:totp' }] });
+    const created = await post('/v1/mfa-resets', rid(), { requester: requester(user.login) });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal(created.body.status, 'awaiting-choice');
+    const totp = created.body.factors.find((f: { factorType: string }) => f.factorType === 'token:software:totp');
+    const bad = await call('POST', `/v1/requests/${created.body.id}/factors`, { body: { chatUserId: requester(user.login).chatUserId, factorIds: ['nope'] } });
+    assert.equal(bad.status, 409);
+    const chosen = await call('POST', `/v1/requests/${created.body.id}/factors`, { body: { chatUserId: requester(user.login).chatUserId, factorIds: [totp.id] } });
+    assert.equal(chosen.status, 200, JSON.stringify(chosen.body));
+    assert.equal(chosen.body.status, 'completed');
+    assert.match(chosen.body.portalUrl, /\/enduser\/settings$/);
+    assert.deepEqual((await env.sim.control.listFactors(user.id)).map((f) => f.factorType), ['push']);
+
+    await env.client.workflow.getHandle(chosen.body.workflowId, chosen.body.runId).result();
+    const deadline = Date.now() + 15_000;
+    while ((await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessOutcome = "factors-reset"`)).count < 1) {
+      assert.ok(Date.now() < deadline, 'visibility caught up');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const limited = await post('/v1/mfa-resets', rid(), { requester: requester(user.login) });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.code, 'daily_limit');
+  });
+
+  it('approval over HTTP: a non-approver gets 403, helpdesk approves, the owner polls the link', async () => {
+    const admin = await env.newUser({ groups: ['Okta Admins'] });
+    const created = await post('/v1/password-resets', rid(), { requester: requester(admin.login) });
+    assert.equal(created.body.status, 'awaiting-approval');
+    const employee = await env.newUser();
+    const nope = await call('POST', `/v1/requests/${created.body.id}/approval`, { body: { decision: 'approve', approver: employee.login, reason: 'sure' } });
+    assert.equal(nope.status, 403);
+    assert.equal(nope.body.error.code, 'approver_not_allowed');
+    const malformed = await call('POST', `/v1/requests/${created.body.id}/approval`, { body: { decision: 'maybe', approver: 'carol@example.com' } });
+    assert.equal(malformed.status, 400);
+    const yes = await call('POST', `/v1/requests/${created.body.id}/approval`, { token: TEAMS, body: { decision: 'approve', approver: 'carol@example.com', reason: 'called back' } });
+    assert.equal(yes.status, 200, JSON.stringify(yes.body));
+    assert.equal(yes.body.request.linkIssued !== undefined, true);
+    let view: Record<string, any> = {};
+    const deadline = Date.now() + 15_000;
+    do {
+      view = (await call('GET', `/v1/requests/${created.body.id}`, { headers: { 'X-Chat-User-Id': requester(admin.login).chatUserId } })).body;
+      if (view.status !== 'completed') await new Promise((r) => setTimeout(r, 100));
+    } while (view.status !== 'completed' && Date.now() < deadline);
+    assert.equal(view.status, 'completed');
+    assert.match(view.resetLink, /\/reset_password\//);
+    const again = await call('POST', `/v1/requests/${created.body.id}/approval`, { body: { decision: 'deny', approver: 'carol@example.com', reason: 'late' } });
+    assert.equal(again.status, 409);
+  });
+
+  it('lockout replies: validated, 404 when no lockout is open', async () => {
+    assert.equal((await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'perhaps' } })).status, 400);
+    const missing = await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'yes' } });
+    assert.equal(missing.status, 404);
+  });
+});
