@@ -1,0 +1,192 @@
+/**
+ * Operator CLI: `npm run cli -- <command>`. Uses the codec data converter (PAYLOAD_ENCRYPTION_KEYS),
+ * so operators read decrypted state; reset links are never printed (operator views omit them).
+ *
+ *   requests list [--user <login>] [--open] [--limit N]    self-service runs (newest first)
+ *   requests show <id|workflowId>                           one request (operator view)
+ *   approve|deny <id|workflowId> --as <login> --reason ".." helpdesk decision (checked by the workflow)
+ *   cancel <id|workflowId> --as <login> [--reason ".."]     cancel before the Okta call
+ *   lockouts list [--open] [--limit N]                      lockout episodes
+ *   lockouts show <oktaUserId>                              one lockout's state
+ *   poller status|pause|resume|poll-now [--org URL] [--as login]
+ *   doctor                                                  client → server → worker round trip
+ */
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { lockoutState, pausePoller, pollerState, pollNow, resumePoller } from './lockout-client.js';
+import { createDataConverter } from './data-converter.js';
+import { SelfServiceClient } from './self-service-client.js';
+import { temporalConnectionSettings } from './temporal-connection.js';
+import { ConfigError, loadConfig, type AppConfig } from '../temporal.config.js';
+import { diagnosticsWorkflowId } from '../workflows/diagnostics.js';
+
+const USAGE = `usage: npm run cli -- <command>
+  requests list [--user <login>] [--open] [--limit N]
+  requests show <id|workflowId>
+  approve <id|workflowId> --as <login> --reason "..."
+  deny <id|workflowId> --as <login> --reason "..."
+  cancel <id|workflowId> --as <login> [--reason "..."]
+  lockouts list [--open] [--limit N]
+  lockouts show <oktaUserId>
+  poller status|pause|resume|poll-now [--org <url>] [--as <login>]
+  doctor`;
+
+export class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[];
+  flags: Record<string, string | true>;
+}
+
+export function parseArgs(argv: string[]): Parsed {
+  const positional: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      const next = argv[i + 1];
+      if (inline !== undefined) flags[name] = inline;
+      else if (next !== undefined && !next.startsWith('--')) flags[name] = argv[++i]!;
+      else flags[name] = true;
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+const str = (p: Parsed, name: string): string | undefined => (typeof p.flags[name] === 'string' ? (p.flags[name] as string) : undefined);
+const need = (p: Parsed, name: string): string => {
+  const v = str(p, name);
+  if (!v) throw new UsageError(`--${name} is required`);
+  return v;
+};
+const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+
+export interface CliDeps {
+  config: AppConfig;
+  client: Client;
+  out: (line: string) => void;
+}
+
+export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
+  const { config, client, out } = deps;
+  const p = parseArgs(argv);
+  const [cmd, sub, arg] = p.positional;
+  const selfService = new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue, frontend: 'cli' });
+  const json = (v: unknown) => out(JSON.stringify(v, null, 2));
+  const limit = Number(str(p, 'limit') ?? 20);
+
+  async function list(query: string): Promise<void> {
+    let n = 0;
+    for await (const wf of client.workflow.list({ query })) {
+      const sa = wf.typedSearchAttributes;
+      const get = (name: string) => sa.getAll().find((pair) => pair.key.name === name)?.value;
+      out(
+        [wf.workflowId, wf.status.name, String(get('AccessOutcome') ?? '-'), String(get('OktaLogin') ?? '-'), wf.startTime.toISOString()].join('  '),
+      );
+      if (++n >= limit) break;
+    }
+    if (n === 0) out('(none)');
+  }
+
+  switch (cmd) {
+    case 'requests': {
+      if (sub === 'list') {
+        const parts = ['AccessAction IN ("reset-password", "reset-mfa")'];
+        const user = str(p, 'user');
+        if (user) parts.push(`OktaLogin = ${quote(user.toLowerCase())}`);
+        if (p.flags.open) parts.push('ExecutionStatus = "Running"');
+        await list(parts.join(' AND ')); // SQL visibility (dev server) has no ORDER BY; results come newest first
+        return 0;
+      }
+      if (sub === 'show' && arg) {
+        json(await selfService.operatorView(arg));
+        return 0;
+      }
+      break;
+    }
+    case 'approve':
+    case 'deny': {
+      if (!sub) break;
+      const result = await selfService.decideApproval(sub, { decision: cmd, approver: need(p, 'as'), reason: need(p, 'reason') });
+      out(result.accepted ? `${cmd === 'approve' ? 'approved' : 'denied'}: ${sub}` : `not accepted: ${result.message}`);
+      return result.accepted ? 0 : 1;
+    }
+    case 'cancel': {
+      if (!sub) break;
+      const reason = str(p, 'reason');
+      await selfService.cancel(sub, need(p, 'as'), reason);
+      out(`cancel requested: ${sub}`);
+      return 0;
+    }
+    case 'lockouts': {
+      if (sub === 'list') {
+        const parts = ['AccessAction = "unlock"'];
+        if (p.flags.open) parts.push('ExecutionStatus = "Running"');
+        await list(parts.join(' AND ')); // SQL visibility (dev server) has no ORDER BY; results come newest first
+        return 0;
+      }
+      if (sub === 'show' && arg) {
+        json(await lockoutState(client, arg));
+        return 0;
+      }
+      break;
+    }
+    case 'poller': {
+      const orgUrl = str(p, 'org') ?? config.okta?.orgUrl;
+      if (!orgUrl) throw new UsageError('no Okta org configured: pass --org <url>');
+      const by = str(p, 'as') ?? process.env.USER ?? 'cli';
+      if (sub === 'status') json(await pollerState(client, orgUrl));
+      else if (sub === 'pause') await pausePoller(client, orgUrl, by);
+      else if (sub === 'resume') await resumePoller(client, orgUrl, by);
+      else if (sub === 'poll-now') await pollNow(client, orgUrl);
+      else break;
+      if (sub !== 'status') out(`poller ${sub}: sent`);
+      return 0;
+    }
+    case 'doctor': {
+      const echo = randomUUID();
+      const started = Date.now();
+      const result = await client.workflow.execute('diagnosticsWorkflow', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: diagnosticsWorkflowId(echo),
+        args: [echo],
+        workflowExecutionTimeout: '30s',
+      });
+      json({ ok: (result as { echo?: string }).echo === echo, roundTripMs: Date.now() - started, worker: result });
+      return 0;
+    }
+  }
+  throw new UsageError(USAGE);
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const connection = await Connection.connect(temporalConnectionSettings(config));
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(config) });
+  try {
+    process.exitCode = await runCli(process.argv.slice(2), { config, client, out: (line) => console.log(line) });
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      console.error(err.message);
+      process.exitCode = 2;
+    } else {
+      console.error(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      process.exitCode = 1;
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

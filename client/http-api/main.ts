@@ -1,0 +1,53 @@
+/**
+ * Process entry for the chat-frontend HTTP API and the Web UI codec server:
+ *   npx tsx client/http-api/main.ts
+ * HTTP API on HTTP_API_HOST:HTTP_API_PORT (needs HTTP_API_TOKENS), codec server on
+ * CODEC_SERVER_HOST:CODEC_SERVER_PORT (needs CODEC_SERVER_TOKEN beyond loopback). Both use
+ * PAYLOAD_ENCRYPTION_KEYS. Stops on SIGINT/SIGTERM.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { describeConfig, loadConfigOrExit } from '../../temporal.config.js';
+import { startCodecServer } from '../codec-server.js';
+import { createDataConverter, createPayloadCodec } from '../data-converter.js';
+import { SelfServiceClient } from '../self-service-client.js';
+import { temporalConnectionSettings } from '../temporal-connection.js';
+import { startHttpApi } from './server.js';
+
+const config = loadConfigOrExit();
+const log = (level: 'info' | 'warn', message: string, meta?: Record<string, unknown>) =>
+  console.log(JSON.stringify({ level, message, ...meta, at: new Date().toISOString() }));
+log('info', 'starting self-service HTTP API and codec server', { selfService: describeConfig(config).selfService });
+
+const connection = await Connection.connect(temporalConnectionSettings(config));
+const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(config) });
+const ss = config.selfService;
+const codec = await startCodecServer({
+  codec: createPayloadCodec(config),
+  host: ss.codecServer.host,
+  port: ss.codecServer.port,
+  ...(ss.codecServer.token ? { token: ss.codecServer.token } : {}),
+  corsOrigins: ss.codecServer.corsOrigins,
+  log: (message, meta) => log('warn', message, meta),
+});
+log('info', 'codec server ready', { url: codec.url, auth: ss.codecServer.token ? 'bearer' : 'loopback only' });
+const api =
+  ss.httpApi.tokens.length > 0
+    ? await startHttpApi({
+        selfService: new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue }),
+        tokens: ss.httpApi.tokens,
+        host: ss.httpApi.host,
+        port: ss.httpApi.port,
+        log,
+      })
+    : undefined;
+if (api) log('info', 'HTTP API ready', { url: api.url, openapi: `${api.url}/openapi.json`, frontends: ss.httpApi.tokens.map((t) => t.frontend) });
+else log('warn', 'HTTP API not started: HTTP_API_TOKENS is empty');
+
+const stop = async () => {
+  await api?.close();
+  await codec.close();
+  await connection.close();
+  process.exit(0);
+};
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());
