@@ -206,8 +206,16 @@ export function readDotEnv(path: string): Env {
 }
 
 /** Validates the environment into an AppConfig, or throws one ConfigError naming every bad variable. */
+/**
+ * What `npm start` wrote for the local system (simulator URL and token, the generated development
+ * payload key), so the CLI and other processes started by hand find the same settings. `.env` and
+ * the real environment override it.
+ */
+export const LOCAL_SYSTEM_ENV_PATH = '.data/local-system.env';
+
 export function loadConfig(env: Env = process.env, options: { dotEnvPath?: string | false } = {}): AppConfig {
-  const dotEnv = options.dotEnvPath === false ? {} : readDotEnv(options.dotEnvPath ?? '.env');
+  const dotEnv =
+    options.dotEnvPath === false ? {} : { ...readDotEnv(LOCAL_SYSTEM_ENV_PATH), ...readDotEnv(options.dotEnvPath ?? '.env') };
   const merged: Env = { ...dotEnv, ...env };
   const parsed = envSchema.safeParse(merged);
   const problems: string[] = [];

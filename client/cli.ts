@@ -13,11 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { lockoutState, pausePoller, pollerState, pollNow, resumePoller } from './lockout-client.js';
-import { createDataConverter } from './data-converter.js';
 import { SelfServiceClient } from './self-service-client.js';
-import { temporalConnectionSettings } from './temporal-connection.js';
+import { connectTemporalClient } from './temporal-connection.js';
 import { ConfigError, loadConfig, type AppConfig } from '../temporal.config.js';
 import { diagnosticsWorkflowId } from '../workflows/diagnostics.js';
 
@@ -172,8 +171,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const connection = await Connection.connect(temporalConnectionSettings(config));
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(config) });
+  let client: Client;
+  try {
+    client = await connectTemporalClient(config);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  }
   try {
     process.exitCode = await runCli(process.argv.slice(2), { config, client, out: (line) => console.log(line) });
   } catch (err) {
@@ -185,7 +189,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    await connection.close();
+    await client.connection.close();
   }
 }
 

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { AppConfig } from '../temporal.config.js';
+import { createDataConverter } from './data-converter.js';
 
 export interface TemporalConnectionSettings {
   address: string;
@@ -29,8 +30,12 @@ export function temporalConnectionSettings(config: AppConfig): TemporalConnectio
   return settings;
 }
 
-/** A Temporal client for the configured namespace. Callers close `client.connection` when done. */
+/**
+ * A Temporal client for the configured namespace, with the project's encrypting data converter
+ * (without it a client sees only ciphertext). Callers close `client.connection` when done.
+ */
 export async function connectTemporalClient(config: AppConfig): Promise<Client> {
+  const dataConverter = createDataConverter(config); // fails fast on missing keys, before connecting
   const connection = await Connection.connect(temporalConnectionSettings(config));
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter });
 }

@@ -26,6 +26,21 @@ LOGS="$DATA_DIR/logs"
 mkdir -p "$LOGS"
 ensure_node_modules
 
+# Payload encryption is not optional (reset links are credentials). For a laptop, one key is made
+# once and kept under .data/; production sets PAYLOAD_ENCRYPTION_KEYS from its secret store.
+if [ -z "${PAYLOAD_ENCRYPTION_KEYS:-}" ]; then
+  key_file="$DATA_DIR/payload-encryption-key"
+  if [ ! -s "$key_file" ]; then
+    (umask 077 && node -e "process.stdout.write('dev1:' + require('crypto').randomBytes(32).toString('base64'))" >"$key_file")
+    echo "generated a development payload key in $key_file"
+  fi
+  export PAYLOAD_ENCRYPTION_KEYS="$(cat "$key_file")"
+fi
+# A demo chat-frontend token for the HTTP API (set HTTP_API_TOKENS for real frontends).
+export HTTP_API_TOKENS="${HTTP_API_TOKENS:-demo:demo-frontend-token-change-me}"
+# The Web UI decodes payloads through the project's codec server (loopback only without a token).
+export TEMPORAL_UI_CODEC_ENDPOINT="${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${CODEC_SERVER_PORT:-8888}}"
+
 TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
 export TEMPORAL_ADDRESS
 if [[ "$TEMPORAL_ADDRESS" == 127.0.0.1:* || "$TEMPORAL_ADDRESS" == localhost:* ]]; then
@@ -76,7 +91,20 @@ else
   okta_note="Okta org $OKTA_ORG_URL"
 fi
 
+# What this start decided, for the CLI and anything else started by hand (see LOCAL_SYSTEM_ENV_PATH).
+{
+  echo "# written by scripts/start.sh: the local system's settings; .env and the environment override them"
+  echo "PAYLOAD_ENCRYPTION_KEYS=$PAYLOAD_ENCRYPTION_KEYS"
+  echo "OKTA_ORG_URL=$OKTA_ORG_URL"
+  [ -n "${OKTA_API_TOKEN:-}" ] && [ -n "${sim_port:-}" ] && echo "OKTA_API_TOKEN=$OKTA_API_TOKEN"
+  echo "HTTP_API_TOKENS=$HTTP_API_TOKENS"
+  echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
+} >"$DATA_DIR/local-system.env.tmp"
+chmod 600 "$DATA_DIR/local-system.env.tmp"
+mv "$DATA_DIR/local-system.env.tmp" "$DATA_DIR/local-system.env"
+
 start_bg worker npx --no-install tsx workers/main.ts
+start_bg http-api npx --no-install tsx client/http-api/main.ts
 # The poller start is idempotent (the workflow ID is fixed per org).
 npx --no-install tsx client/start-poller.ts
 
@@ -87,6 +115,8 @@ okta-account-access is up
   Temporal gRPC    $TEMPORAL_ADDRESS
   Okta             $okta_note
   Logs             $LOGS/
+  HTTP API         http://127.0.0.1:${HTTP_API_PORT:-8090}  (OpenAPI: /openapi.json; demo token in HTTP_API_TOKENS)
+  Codec server     $TEMPORAL_UI_CODEC_ENDPOINT  (the Web UI decrypts payloads through it)
   Operator CLI     npm run cli -- help
 MSG
 
@@ -98,7 +128,7 @@ stop_children() {
   echo; echo "stopping worker and simulator started by this script..."
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   wait || true
-  for name in worker okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
+  for name in worker http-api okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
 }
 trap stop_children INT TERM
 echo "Ctrl-C to stop (the dev server keeps its state in $DATA_DIR/temporal.sqlite)"

@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { Client } from '@temporalio/client';
+import { createDataConverter } from '../client/data-converter.js';
 import { startOktaSimulator, type OktaSimulator } from '../okta-sim/index.js';
+import { loadConfig } from '../temporal.config.js';
 import { diagnosticsWorkflow, diagnosticsWorkflowId } from '../workflows/diagnostics.js';
 import { testTemporal, type TestTemporal } from './helpers/temporal.js';
 
@@ -35,6 +38,13 @@ describe('worker process (workers/main.ts)', () => {
 
   it('serves its task queue, then stops cleanly on SIGTERM', async () => {
     const taskQueue = `proc-${randomUUID().slice(0, 8)}`;
+    const payloadKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+    // The worker encrypts payloads: only a client with the same keys can read the result.
+    const client = new Client({
+      connection: temporal.client.connection,
+      namespace: temporal.namespace,
+      dataConverter: createDataConverter(loadConfig({ PAYLOAD_ENCRYPTION_KEYS: payloadKeys }, { dotEnvPath: false })),
+    });
     const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
       env: {
         ...process.env,
@@ -45,6 +55,7 @@ describe('worker process (workers/main.ts)', () => {
         OKTA_ORG_URL: sim.url,
         OKTA_API_TOKEN: sim.apiToken,
         LOG_LEVEL: 'WARN',
+        PAYLOAD_ENCRYPTION_KEYS: payloadKeys,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -54,7 +65,7 @@ describe('worker process (workers/main.ts)', () => {
     const exited = once(child, 'exit');
     try {
       const echo = randomUUID();
-      const result = await temporal.client.workflow.execute(diagnosticsWorkflow, {
+      const result = await client.workflow.execute(diagnosticsWorkflow, {
         taskQueue,
         workflowId: diagnosticsWorkflowId(echo),
         args: [echo],
@@ -62,6 +73,10 @@ describe('worker process (workers/main.ts)', () => {
       });
       assert.equal(result.echo, echo);
       assert.equal(result.pid, child.pid, 'the separate worker process ran the activity');
+      const history = await temporal.client.workflow.getHandle(diagnosticsWorkflowId(echo)).fetchHistory();
+      const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      assert.ok(input?.data && !Buffer.from(input.data).toString('latin1').includes(echo), 'payloads in history are encrypted');
+      assert.equal(Buffer.from(input.metadata?.encoding ?? []).toString(), 'binary/encrypted');
     } finally {
       child.kill('SIGTERM');
     }

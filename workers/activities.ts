@@ -1,10 +1,12 @@
 /** Builds every activity the workers run from the config: the one place real clients are made. */
+import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createDiagnosticsActivities } from '../activities/diagnostics.js';
 import { createNotifyActivities } from '../activities/notify/activities.js';
 import { LogNotifier, WebhookNotifier, type Notifier } from '../activities/notify/notifier.js';
 import { createOktaClient } from '../activities/okta/client.js';
 import { createOktaActivities } from '../activities/okta-activities.js';
+import { createSelfServiceActivities } from '../activities/self-service/activities.js';
 import type { AppConfig } from '../temporal.config.js';
 import type { WorkerActivities } from './create-workers.js';
 
@@ -14,12 +16,24 @@ export function createNotifier(config: AppConfig): Notifier {
   return new LogNotifier({ info: (message, meta) => logger.info(message, meta) });
 }
 
-export function createProjectActivities(config: AppConfig, notifier: Notifier = createNotifier(config)): WorkerActivities {
+export interface ProjectActivityDeps {
+  /** Defaults to the configured notifier (log or webhook). */
+  notifier?: Notifier;
+  /** A Temporal client (with the project's data converter): self-service counts recent requests with it. */
+  client: Client;
+}
+
+export function createProjectActivities(config: AppConfig, deps: ProjectActivityDeps): WorkerActivities {
   if (!config.okta) {
     throw new Error('No Okta org configured (OKTA_ORG_URL): `npm start` runs the Okta simulator and sets it for you.');
   }
+  const notifier = deps.notifier ?? createNotifier(config);
   return {
-    general: { ...createDiagnosticsActivities(), ...createNotifyActivities(notifier) },
+    general: {
+      ...createDiagnosticsActivities(),
+      ...createNotifyActivities(notifier),
+      ...createSelfServiceActivities({ config, client: deps.client, notifier, orgUrl: config.okta.orgUrl }),
+    },
     okta: createOktaActivities(createOktaClient(config.okta)),
   };
 }

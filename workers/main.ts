@@ -3,8 +3,9 @@
  * shuts down gracefully (in-flight activities get the shutdown grace time to finish).
  */
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { temporalConnectionSettings } from '../client/temporal-connection.js';
-import { describeConfig, loadConfigOrExit } from '../temporal.config.js';
+import { createDataConverter } from '../client/data-converter.js';
+import { connectTemporalClient, temporalConnectionSettings } from '../client/temporal-connection.js';
+import { ConfigError, describeConfig, loadConfigOrExit } from '../temporal.config.js';
 import { createWorkers, runWorkers } from './create-workers.js';
 import { createProjectActivities } from './activities.js';
 
@@ -13,13 +14,20 @@ Runtime.install({ logger: new DefaultLogger(config.logLevel), shutdownSignals: [
 const logger = Runtime.instance().logger;
 logger.info('starting okta-account-access worker', { config: describeConfig(config) });
 
-const activities = createProjectActivities(config);
+const client = await connectTemporalClient(config).catch((err: unknown) => {
+  // Missing payload keys is a config problem: say so and stop, like any other bad variable.
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+});
+const activities = createProjectActivities(config, { client });
 const connection = await NativeConnection.connect(temporalConnectionSettings(config));
 try {
-  const workers = await createWorkers({ connection, config, activities });
+  const workers = await createWorkers({ connection, config, activities, dataConverter: createDataConverter(config) });
   logger.info('worker ready', { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue });
   await runWorkers(workers);
 } finally {
   await connection.close();
+  await client.connection.close();
 }
 logger.info('worker stopped');

@@ -5,12 +5,11 @@
  * CODEC_SERVER_HOST:CODEC_SERVER_PORT (needs CODEC_SERVER_TOKEN beyond loopback). Both use
  * PAYLOAD_ENCRYPTION_KEYS. Stops on SIGINT/SIGTERM.
  */
-import { Client, Connection } from '@temporalio/client';
 import { describeConfig, loadConfigOrExit } from '../../temporal.config.js';
 import { startCodecServer } from '../codec-server.js';
-import { createDataConverter, createPayloadCodec } from '../data-converter.js';
+import { createPayloadCodec } from '../data-converter.js';
 import { SelfServiceClient } from '../self-service-client.js';
-import { temporalConnectionSettings } from '../temporal-connection.js';
+import { connectTemporalClient } from '../temporal-connection.js';
 import { startHttpApi } from './server.js';
 
 const config = loadConfigOrExit();
@@ -18,8 +17,7 @@ const log = (level: 'info' | 'warn', message: string, meta?: Record<string, unkn
   console.log(JSON.stringify({ level, message, ...meta, at: new Date().toISOString() }));
 log('info', 'starting self-service HTTP API and codec server', { selfService: describeConfig(config).selfService });
 
-const connection = await Connection.connect(temporalConnectionSettings(config));
-const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(config) });
+const client = await connectTemporalClient(config);
 const ss = config.selfService;
 const codec = await startCodecServer({
   codec: createPayloadCodec(config),
@@ -46,7 +44,7 @@ else log('warn', 'HTTP API not started: HTTP_API_TOKENS is empty');
 const stop = async () => {
   await api?.close();
   await codec.close();
-  await connection.close();
+  await client.connection.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());

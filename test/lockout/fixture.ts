@@ -51,7 +51,7 @@ export async function lockoutFixture(env: Record<string, string> = {}): Promise<
     ...env,
   });
   const notifier = new RecordingNotifier();
-  const startWorkers = () => startTestWorkers(temporal, config, createProjectActivities(config, notifier));
+  const startWorkers = () => startTestWorkers(temporal, config, createProjectActivities(config, { notifier, client: temporal.client }));
   const fixture: LockoutFixture = {
     temporal,
     sim,

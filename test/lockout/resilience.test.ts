@@ -124,8 +124,9 @@ describe('Okta credentials', () => {
       { OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa-test', OKTA_PRIVATE_KEY: broken },
       { dotEnvPath: false },
     );
+    const temporal = await testTemporal();
     assert.throws(
-      () => createProjectActivities(config),
+      () => createProjectActivities(config, { client: temporal.client }),
       (err: Error) => {
         assert.match(err.message, /OKTA_PRIVATE_KEY is not a valid/);
         assert.ok(!err.message.includes(broken.slice(40, 80)));
