@@ -83,6 +83,8 @@ const envSchema = z.object({
   OKTA_KEY_ID: optionalString,
   OKTA_SCOPES: z.string().default('okta.logs.read okta.users.read okta.users.manage'),
   OKTA_REQUEST_TIMEOUT: duration('10s'),
+  /** Activity start-to-close for one Okta call: after a worker crash the call is retried this much later. */
+  OKTA_ACTIVITY_TIMEOUT: duration('30s'),
   /** Okta API calls per second across all workers (enforced by the Temporal server). */
   OKTA_MAX_REQUESTS_PER_SECOND: positiveNumber(5),
 
@@ -149,6 +151,7 @@ export interface AppConfig {
   /** undefined when no org is configured: the start script then runs the Okta simulator. */
   okta?: { orgUrl: string; auth: OktaAuthConfig; requestTimeoutMs: number };
   oktaMaxRequestsPerSecond: number;
+  oktaActivityTimeoutMs: number;
   lockout: {
     pollIntervalMs: number;
     lookbackMs: number;
@@ -246,6 +249,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     },
     ...(okta ? { okta } : {}),
     oktaMaxRequestsPerSecond: e.OKTA_MAX_REQUESTS_PER_SECOND,
+    oktaActivityTimeoutMs: e.OKTA_ACTIVITY_TIMEOUT,
     lockout: {
       pollIntervalMs: e.LOCKOUT_POLL_INTERVAL,
       lookbackMs: e.LOCKOUT_LOOKBACK,

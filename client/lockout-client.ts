@@ -29,6 +29,7 @@ export function pollerInputFromConfig(config: AppConfig, orgUrl: string, overrid
       policy: config.lockout.unlockPolicy,
       askUserTimeoutMs: config.lockout.askUserTimeoutMs,
       recoveryHint: `open ${orgUrl}/signin/unlock or ask the chat bot to unlock it.`,
+      oktaCallTimeoutMs: config.oktaActivityTimeoutMs,
     },
     ...overrides,
   };

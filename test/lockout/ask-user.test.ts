@@ -15,7 +15,7 @@ describe('lockout workflow: unlock policies', () => {
     await f?.temporal.close(); // this file's only suite: the shared connection goes with it
   });
 
-  async function lockAndStart(login: string, policy: 'ask-user' | 'notify-only', askUserTimeoutMs = 60_000) {
+  async function lockAndStart(login: string, policy: 'auto' | 'ask-user' | 'notify-only', askUserTimeoutMs = 60_000) {
     const user = await f.sim.control.createUser({ login });
     const { events } = await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
     const lock = events.find((e) => e.eventType === 'user.account.lock')!;
@@ -80,6 +80,24 @@ describe('lockout workflow: unlock policies', () => {
     assert.equal(state.outcome, 'notified-only');
     assert.equal(f.notifier.to(user.id)[0]?.kind, 'lockout-notify-only');
     assert.equal((await f.sim.control.getUser(user.id)).status, 'LOCKED_OUT');
+  });
+
+  it('auto: a chat outage does not fail or undo the unlock', async () => {
+    const user = await f.sim.control.createUser({ login: 'chat.down@example.com' });
+    f.notifier.failFor.add(user.id);
+    const failedBefore = f.notifier.attemptsFailed;
+    const { events } = await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
+    const lock = events.find((e) => e.eventType === 'user.account.lock')!;
+    const state: LockoutState = await f.temporal.client.workflow.execute(lockoutWorkflow, {
+      workflowId: lockoutWorkflowId(user.id),
+      taskQueue: f.config.temporal.taskQueue,
+      args: [{ user: { id: user.id }, firstEvent: { uuid: lock.uuid, eventType: lock.eventType, published: lock.published }, policy: 'auto', askUserTimeoutMs: 60_000, oktaTaskQueue: f.config.temporal.oktaTaskQueue }],
+    });
+    assert.equal(state.outcome, 'unlocked');
+    assert.equal(state.notified, false);
+    assert.match(state.notificationError ?? '', /failed/i);
+    assert.equal(f.notifier.attemptsFailed - failedBefore, 3, 'a few retries, then it gives up');
+    assert.equal((await f.sim.control.getUser(user.id)).status, 'ACTIVE');
   });
 
   it('rejects malformed input by failing the run, not by retrying a workflow task', async () => {

@@ -19,7 +19,14 @@ import { startTestWorkers, testConfig, testTemporal, type RunningWorkers, type T
 export class RecordingNotifier implements Notifier {
   readonly name = 'recording';
   readonly sent: UserNotification[] = [];
+  /** Users whose chat is "down": every delivery to them fails. */
+  readonly failFor = new Set<string>();
+  attemptsFailed = 0;
   async notify(n: UserNotification): Promise<void> {
+    if (this.failFor.has(n.userId)) {
+      this.attemptsFailed += 1;
+      throw new Error('chat frontend unavailable');
+    }
     this.sent.push(n);
   }
   to(userId: string): UserNotification[] {
@@ -84,6 +91,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
+      lastError = undefined;
     } catch (err) {
       lastError = err;
     }

@@ -74,6 +74,7 @@ export const PollerInputSchema = z.object({
     policy: z.enum(['auto', 'ask-user', 'notify-only']),
     askUserTimeoutMs: z.number().int().positive(),
     recoveryHint: z.string().optional(),
+    oktaCallTimeoutMs: z.number().int().positive().default(30_000),
   }),
   /** Continue-as-new after this many history events even before the server suggests it (tests use a low value). */
   maxHistoryEvents: z.number().int().positive().default(10_000),
@@ -89,7 +90,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   const input = parsed.data;
   const { oktaReadLogPage } = proxyActivities<OktaActivities>({
     taskQueue: input.oktaTaskQueue,
-    startToCloseTimeout: '30s',
+    startToCloseTimeout: input.unlock.oktaCallTimeoutMs,
     // A poll gives up after a few tries and waits for the next interval; 429s wait out X-Rate-Limit-Reset.
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 4 },
   });
@@ -185,6 +186,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
       askUserTimeoutMs: input.unlock.askUserTimeoutMs,
       oktaTaskQueue: input.oktaTaskQueue,
       pollerWorkflowId: workflowInfo().workflowId,
+      oktaCallTimeoutMs: input.unlock.oktaCallTimeoutMs,
       ...(input.unlock.recoveryHint ? { recoveryHint: input.unlock.recoveryHint } : {}),
     };
     try {

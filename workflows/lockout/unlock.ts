@@ -43,8 +43,10 @@ export const LockoutInputSchema = z.object({
   pollerWorkflowId: z.string().optional(),
   /** Where to send the user for self-service recovery (notify-only policy). */
   recoveryHint: z.string().optional(),
+  /** How long one Okta call may take before Temporal retries it elsewhere (e.g. after a worker crash). */
+  oktaCallTimeoutMs: z.number().int().positive().default(30_000),
 });
-export type LockoutInput = z.infer<typeof LockoutInputSchema>;
+export type LockoutInput = z.input<typeof LockoutInputSchema>;
 
 /** Keep the per-run event list small: the count says how many there were. */
 const MAX_EVENTS_KEPT = 20;
@@ -56,7 +58,7 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     throw ApplicationFailure.nonRetryable(`invalid lockout input: ${z.prettifyError(parsed.error)}`, 'InvalidWorkflowInput');
   }
   const input = parsed.data;
-  const okta = oktaActivities(input.oktaTaskQueue);
+  const okta = oktaActivities(input.oktaTaskQueue, input.oktaCallTimeoutMs);
   const { workflowId } = workflowInfo();
 
   const state: LockoutState = {
@@ -154,13 +156,14 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   const unlock = await okta.oktaUnlockUser(input.user.id);
   const after = await okta.oktaGetUser(input.user.id);
   if (after) state.statusAfter = after.status;
-  if (unlock.outcome === 'not-locked') return finish('already-unlocked');
   if (after?.status !== 'ACTIVE') {
     log.warn('user not ACTIVE after unlock', { userId: input.user.id, status: after?.status ?? 'gone' });
     return finish('unlock-unconfirmed');
   }
+  // "Not locked" here means someone (an admin, Okta's timer, or our own earlier attempt cut short by
+  // a worker crash) unlocked between our check and our call: the user is ACTIVE either way, so say so.
   await notify('lockout-unlocked', 'Your Okta account was locked after too many sign-in attempts and is now unlocked. Your password is unchanged; sign in again.');
-  return finish('unlocked');
+  return finish(unlock.outcome === 'unlocked' ? 'unlocked' : 'already-unlocked');
 }
 
 function notifyOnlyText(recoveryHint: string | undefined): string {
@@ -179,10 +182,10 @@ async function tellPollerEpisodeEnded(pollerWorkflowId: string | undefined, user
   }
 }
 
-function oktaActivities(taskQueue: string) {
+function oktaActivities(taskQueue: string, timeoutMs: number) {
   return proxyActivities<OktaActivities>({
     taskQueue,
-    startToCloseTimeout: '30s',
+    startToCloseTimeout: timeoutMs,
     // Okta-aware: 429s carry their own nextRetryDelay; 4xx are non-retryable at the activity edge.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
   });
