@@ -59,6 +59,7 @@ export const SECRET_VARIABLES = new Set([
   'NOTIFIER_WEBHOOK_SECRET',
   'PAYLOAD_ENCRYPTION_KEYS',
   'HTTP_API_TOKENS',
+  'HTTP_API_APPROVER_TOKENS',
   'CODEC_SERVER_TOKEN',
 ]);
 
@@ -114,6 +115,10 @@ const envSchema = z.object({
   HTTP_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** "frontendName:token,..." — one bearer token per chat frontend. */
   HTTP_API_TOKENS: optionalString,
+  /** "name:token,..." — bearer tokens of helpdesk tools that may post approvals (separate from frontend tokens). */
+  HTTP_API_APPROVER_TOKENS: optionalString,
+  /** Attempts per Okta call in the self-service workflows (1 = no retry). */
+  SELF_SERVICE_OKTA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   APPROVAL_PASSWORD_RESET: z.enum(['none', 'helpdesk']).default('none'),
   APPROVAL_MFA_RESET: z.enum(['none', 'helpdesk']).default('none'),
   APPROVAL_TIMEOUT: duration('4h'),
@@ -172,7 +177,9 @@ export interface SelfServiceConfig {
   /** First = current (encrypts); all decrypt. Empty when PAYLOAD_ENCRYPTION_KEYS is unset. */
   payloadKeys: { id: string; key: Buffer }[];
   codecServer: { host: string; port: number; token?: string; corsOrigins: string[] };
-  httpApi: { host: string; port: number; tokens: { frontend: string; token: string }[] };
+  httpApi: { host: string; port: number; tokens: { frontend: string; token: string }[]; approverTokens: { name: string; token: string }[] };
+  /** Attempts per Okta call in the self-service workflows. */
+  oktaMaxAttempts: number;
   approval: { passwordReset: ApprovalMode; mfaReset: ApprovalMode; timeoutMs: number };
   mfaChoiceTimeoutMs: number;
   helpdesk: { group?: string; logins: string[] };
@@ -352,6 +359,21 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
     }
     tokens.push({ frontend, token });
   }
+  const approverTokens: SelfServiceConfig['httpApi']['approverTokens'] = [];
+  for (const entry of list(e.HTTP_API_APPROVER_TOKENS ?? '')) {
+    const sep = entry.indexOf(':');
+    const name = sep > 0 ? entry.slice(0, sep).trim() : '';
+    const token = sep > 0 ? entry.slice(sep + 1).trim() : '';
+    if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name) || token.length < 16) {
+      problems.push('HTTP_API_APPROVER_TOKENS: expected "name:token,..." with tokens of at least 16 characters (not shown)');
+      break;
+    }
+    if (tokens.some((t) => t.token === token)) {
+      problems.push('HTTP_API_APPROVER_TOKENS: an approver token must not also be a frontend token in HTTP_API_TOKENS (not shown)');
+      break;
+    }
+    approverTokens.push({ name, token });
+  }
   if (e.CODEC_SERVER_TOKEN !== undefined && e.CODEC_SERVER_TOKEN.length < 16) {
     problems.push('CODEC_SERVER_TOKEN: at least 16 characters (not shown)');
   }
@@ -364,7 +386,8 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
       ...(e.CODEC_SERVER_TOKEN ? { token: e.CODEC_SERVER_TOKEN } : {}),
       corsOrigins: list(e.CODEC_SERVER_CORS_ORIGINS),
     },
-    httpApi: { host: e.HTTP_API_HOST, port: e.HTTP_API_PORT, tokens },
+    httpApi: { host: e.HTTP_API_HOST, port: e.HTTP_API_PORT, tokens, approverTokens },
+    oktaMaxAttempts: e.SELF_SERVICE_OKTA_MAX_ATTEMPTS,
     approval: { passwordReset: e.APPROVAL_PASSWORD_RESET, mfaReset: e.APPROVAL_MFA_RESET, timeoutMs: e.APPROVAL_TIMEOUT },
     mfaChoiceTimeoutMs: e.MFA_CHOICE_TIMEOUT,
     helpdesk: { ...(helpdeskGroup ? { group: helpdeskGroup } : {}), logins: list(e.HELPDESK_LOGINS).map((l) => l.toLowerCase()) },
@@ -412,12 +435,14 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       : '(not configured: Okta simulator)',
     oktaMaxRequestsPerSecond: config.oktaMaxRequestsPerSecond,
     lockout: config.lockout,
-    notifier: config.notifier.kind === 'webhook' ? { kind: 'webhook', url: config.notifier.url } : config.notifier,
+    // Webhook URLs often carry a token in their path (Slack's do): print the origin only.
+    notifier: config.notifier.kind === 'webhook' ? { kind: 'webhook', origin: new URL(config.notifier.url).origin } : config.notifier,
     features: config.features,
     selfService: {
       payloadKeys: config.selfService.payloadKeys.map((k) => k.id),
       codecServer: { ...config.selfService.codecServer, token: config.selfService.codecServer.token ? '(set)' : '(none)' },
-      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend) },
+      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend), approvers: config.selfService.httpApi.approverTokens.map((t) => t.name) },
+      oktaMaxAttempts: config.selfService.oktaMaxAttempts,
       approval: config.selfService.approval,
       helpdesk: config.selfService.helpdesk,
       protectedGroups: config.selfService.protectedGroups,

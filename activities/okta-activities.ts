@@ -1,9 +1,10 @@
-import type { OktaClient } from './okta/client.js';
+import type { MalformedLogEvent, OktaClient } from './okta/client.js';
 import { OktaApiError, OktaResponseShapeError, toApplicationFailure } from './okta/errors.js';
 import { projectLogEvent, type LogEvent, type User, type UserFactor } from './okta/schemas.js';
 
 export { OktaFailureType } from './okta/errors.js';
 export type { LogEvent } from './okta/schemas.js';
+export type { MalformedLogEvent } from './okta/client.js';
 
 export interface OktaReadLogPageInput {
   /** The previous page's `nextUrl`; when set, `since`/`filter`/`limit` are ignored (the link carries them). */
@@ -15,6 +16,8 @@ export interface OktaReadLogPageInput {
 }
 export interface OktaLogPage {
   events: LogEvent[];
+  /** Unreadable events, dropped from `events`; the poller reports them and moves on. */
+  malformed: MalformedLogEvent[];
   nextUrl: string;
 }
 
@@ -60,7 +63,7 @@ export function createOktaActivities(okta: OktaClient) {
           // Polling requests always carry a next link; without one the cursor would be lost.
           throw new OktaResponseShapeError('Link rel="next" header missing on a polling request', 'GET', '/api/v1/logs');
         }
-        return { events: page.events.map(projectLogEvent), nextUrl: page.nextUrl };
+        return { events: page.events.map(projectLogEvent), malformed: page.malformed, nextUrl: page.nextUrl };
       });
     },
 

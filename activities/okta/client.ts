@@ -1,11 +1,11 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { createAuthProvider, type OktaAuthProvider } from './auth.js';
 import type { OktaConnection } from './config.js';
 import { OktaApiError, OktaConfigError, OktaResponseShapeError } from './errors.js';
 import { OktaHttp, nextLink, parseJson, type HttpMethod, type HttpResponse, type RequestLogger } from './http.js';
 import {
   GroupListSchema,
-  LogEventListSchema,
+  LogEventSchema,
   ResetPasswordTokenSchema,
   UserFactorListSchema,
   UserListSchema,
@@ -18,6 +18,8 @@ import {
   type UserFactor,
 } from './schemas.js';
 
+const RawListSchema = z.array(z.unknown());
+
 export type ListLogEventsParams =
   | { nextUrl: string }
   | {
@@ -28,8 +30,17 @@ export type ListLogEventsParams =
       limit?: number;
     };
 
+/** An event Okta returned that this product cannot read (reported by the poller, never fatal). */
+export interface MalformedLogEvent {
+  index: number;
+  uuid?: string;
+  problem: string;
+}
+
 export interface LogEventPage {
   events: LogEvent[];
+  /** Events dropped from `events` because their shape is unreadable: one odd event must not wedge the cursor. */
+  malformed: MalformedLogEvent[];
   /** The `Link rel="next"` URL exactly as Okta sent it. */
   nextUrl: string | undefined;
 }
@@ -80,7 +91,18 @@ export class OktaClient {
       if (params.limit !== undefined) url.searchParams.set('limit', String(params.limit));
     }
     const res = await this.request('GET', url);
-    return { events: this.parse(res, 'GET', url, 'events', LogEventListSchema), nextUrl: nextLink(res.headers) };
+    const raw = this.parse(res, 'GET', url, 'events', RawListSchema);
+    const events: LogEvent[] = [];
+    const malformed: MalformedLogEvent[] = [];
+    raw.forEach((item, index) => {
+      const parsed = LogEventSchema.safeParse(item);
+      if (parsed.success) events.push(parsed.data);
+      else {
+        const uuid = typeof (item as { uuid?: unknown } | null)?.uuid === 'string' ? (item as { uuid: string }).uuid : undefined;
+        malformed.push({ index, ...(uuid ? { uuid } : {}), problem: describeIssues(`events[${index}]`, parsed.error) });
+      }
+    });
+    return { events, malformed, nextUrl: nextLink(res.headers) };
   }
 
   async getUser(idOrLogin: string): Promise<User> {

@@ -43,9 +43,15 @@ describe('lockout workflow: unlock policies', () => {
     assert.equal(question.workflowId, lockoutWorkflowId(user.id));
     assert.equal((await handle.query(lockoutStateQuery)).phase, 'awaiting-user');
     assert.equal((await f.sim.control.getUser(user.id)).status, 'LOCKED_OUT', 'nothing changes before the answer');
-    await replyToUnlockQuestion(f.temporal.client, user.id, { answer: 'yes', respondent: 'slack:U123' });
+    // Someone else answering "yes" (say, whoever is spraying passwords) is ignored.
+    const stranger = await f.sim.control.createUser({ login: 'ask.stranger@example.com' });
+    await replyToUnlockQuestion(f.temporal.client, user.id, { answer: 'yes', email: stranger.profile.email });
+    await eventually('the stranger rejected', async () => ((await handle.query(lockoutStateQuery)).rejectedReplies ?? 0) >= 1);
+    assert.equal((await f.sim.control.getUser(user.id)).status, 'LOCKED_OUT');
+    await replyToUnlockQuestion(f.temporal.client, user.id, { answer: 'yes', email: 'ask.yes@example.com', respondent: 'slack:U123' });
     const state: LockoutState = await handle.result();
     assert.equal(state.outcome, 'unlocked');
+    assert.equal(state.rejectedReplies, 1);
     assert.equal(state.reply?.respondent, 'slack:U123');
     assert.equal((await f.sim.control.getUser(user.id)).status, 'ACTIVE');
   });
@@ -56,7 +62,7 @@ describe('lockout workflow: unlock policies', () => {
     // A malformed reply is ignored (logged), not a workflow-task failure loop...
     await handle.signal(unlockReplySignal, { answer: 'perhaps' } as never);
     // ...and the real answer still counts.
-    await replyToUnlockQuestion(f.temporal.client, user.id, { answer: 'no' });
+    await replyToUnlockQuestion(f.temporal.client, user.id, { answer: 'no', email: 'ask.no@example.com' });
     const state: LockoutState = await handle.result();
     assert.equal(state.outcome, 'declined');
     assert.equal((await f.sim.control.getUser(user.id)).status, 'LOCKED_OUT');

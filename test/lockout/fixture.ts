@@ -21,8 +21,12 @@ export class RecordingNotifier implements Notifier {
   readonly sent: UserNotification[] = [];
   /** Users whose chat is "down": every delivery to them fails. */
   readonly failFor = new Set<string>();
+  /** Users whose chat is slow: delivery takes this many ms. */
+  readonly slowFor = new Map<string, number>();
   attemptsFailed = 0;
   async notify(n: UserNotification): Promise<void> {
+    const delay = this.slowFor.get(n.userId);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     if (this.failFor.has(n.userId)) {
       this.attemptsFailed += 1;
       throw new Error('chat frontend unavailable');

@@ -46,17 +46,25 @@ const event = (i: number) => ({
   target: null,
 });
 
-test('malformed response → OktaResponseShapeError naming the field path', async () => {
+test('a malformed event is dropped and reported by field path; a malformed page is an OktaResponseShapeError', async () => {
+  let calls = 0;
   await withServer(
     (_req, res) => {
-      const events = [event(0), event(1), event(2), { ...event(3), actor: { type: 'User' } }];
-      json(res, 200, events, { link: '<http://x/api/v1/logs?after=1>; rel="next"' });
+      calls += 1;
+      const body = calls === 1 ? [event(0), event(1), event(2), { ...event(3), actor: { type: 'User' } }] : { events: 'not a list' };
+      json(res, 200, body, { link: '<http://x/api/v1/logs?after=1>; rel="next"' });
     },
     async (url) => {
       const client = createOktaClient(ssws(url));
+      // One odd event must not wedge the poller's cursor: the rest of the page is still usable.
+      const page = await client.listLogEvents({ since: '2026-01-01T00:00:00Z' });
+      assert.equal(page.events.length, 3);
+      assert.equal(page.malformed.length, 1);
+      assert.equal(page.malformed[0]?.index, 3);
+      assert.match(page.malformed[0]?.problem ?? '', /^events\[3\]\.actor\.id: expected string/);
       await assert.rejects(client.listLogEvents({ since: '2026-01-01T00:00:00Z' }), (err: unknown) => {
         assert.ok(err instanceof OktaResponseShapeError);
-        assert.match(err.problem, /^events\[3\]\.actor\.id: expected string/);
+        assert.match(err.problem, /^events: expected array/);
         const f = toApplicationFailure(err);
         assert.equal(f.type, OktaFailureType.ResponseShape);
         assert.equal(f.nonRetryable, true);

@@ -33,7 +33,7 @@ try {
     args: [{ user: { id: asked.id }, firstEvent: { uuid: lock.uuid, eventType: lock.eventType, published: lock.published }, policy: 'ask-user', askUserTimeoutMs: 60_000, oktaTaskQueue: f.config.temporal.oktaTaskQueue }],
   });
   await eventually('the question', async () => f.notifier.to(asked.id).length > 0);
-  await replyToUnlockQuestion(f.temporal.client, asked.id, { answer: 'yes' });
+  await replyToUnlockQuestion(f.temporal.client, asked.id, { answer: 'yes', email: 'replay.ask@example.com' });
   await askHandle.result();
 
   // The CLI's JSON export is the canonical history format (what `temporal workflow show` gives operators).

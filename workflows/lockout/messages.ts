@@ -55,6 +55,8 @@ export interface SkippedEventReport {
 export interface PollerState {
   orgUrl: string;
   paused: boolean;
+  /** A poll is in flight (a pause takes effect when it ends). */
+  polling: boolean;
   pausedBy?: string;
   /** The `next` link Okta returned last: where the next poll starts. */
   cursor?: string;
@@ -74,7 +76,13 @@ export const pollerStateQuery = defineQuery<PollerState>('pollerState');
 // The locked-out user (via the chat frontend) → child, under the ask-user policy.
 export const UnlockReplySchema = z.object({
   answer: z.enum(['yes', 'no']),
-  /** Who answered, as the chat frontend identified them (audit only). */
+  /**
+   * The answering person's email as the chat platform verified it. The workflow checks it belongs to
+   * the locked-out user: nobody else (say, the person spraying passwords) can answer "yes".
+   */
+  email: z.string().trim().min(3).max(320),
+  chatUserId: z.string().max(200).optional(),
+  /** Free-form label for the audit trail (e.g. "slack:U123"). */
   respondent: z.string().max(200).optional(),
 });
 export type UnlockReply = z.infer<typeof UnlockReplySchema>;
@@ -103,6 +111,10 @@ export interface LockoutState {
   events: LockoutEvent[];
   eventsReceived: number;
   reply?: UnlockReply;
+  /** Replies ignored because they did not come from the locked-out user. */
+  rejectedReplies?: number;
+  /** Passes over the user's state: more than one when the user was locked again meanwhile. */
+  passes?: number;
   notified: boolean;
   notificationError?: string;
 }

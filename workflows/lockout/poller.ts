@@ -109,11 +109,13 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   };
   const seen = new Set(state.recentEventUuids);
   let pollNowRequested = false;
+  let polling = false;
   let lastPollError: string | undefined;
 
   setHandler(pollerStateQuery, (): PollerState => ({
     orgUrl: input.orgUrl,
     paused: state.paused,
+    polling,
     ...(state.pausedBy ? { pausedBy: state.pausedBy } : {}),
     ...(state.cursor ? { cursor: state.cursor } : {}),
     ...(state.lastPollAt ? { lastPollAt: state.lastPollAt } : {}),
@@ -207,14 +209,17 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     }
   };
 
-  const handlePage = async (events: Awaited<ReturnType<typeof oktaReadLogPage>>['events']) => {
+  const handlePage = async (page: Awaited<ReturnType<typeof oktaReadLogPage>>) => {
+    for (const bad of page.malformed) {
+      skip({ uuid: bad.uuid ?? `(page item ${bad.index})`, eventType: '(unreadable)', published: '', why: `malformed event: ${bad.problem}` });
+    }
     const byUser = new Map<string, { user: LockedUser; events: LockoutEvent[] }>();
-    for (const event of events) {
+    for (const event of page.events) {
       if (seen.has(event.uuid)) continue;
-      remember(event.uuid);
-      state.eventsSeen += 1;
       const read = readLockoutEvent(event);
       if (read.kind === 'skip') {
+        remember(event.uuid);
+        state.eventsSeen += 1;
         skip({ uuid: event.uuid, eventType: event.eventType, published: event.published, why: read.why });
         continue;
       }
@@ -223,7 +228,19 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
       byUser.set(read.user.id, group);
     }
     // Users are independent: start or signal their children concurrently (a spray locks thousands).
-    await Promise.all([...byUser.values()].map((g) => dispatch(g.user, g.events)));
+    const groups = [...byUser.values()];
+    const results = await Promise.allSettled(groups.map((g) => dispatch(g.user, g.events)));
+    // An event counts as handled only once its child has it: a failed hand-over is retried from the
+    // same cursor on the next poll, and the events that did go through are not handed over twice.
+    results.forEach((result, i) => {
+      if (result.status !== 'fulfilled') return;
+      for (const event of groups[i]!.events) {
+        remember(event.uuid);
+        state.eventsSeen += 1;
+      }
+    });
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   };
 
   const poll = async () => {
@@ -235,7 +252,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
           ? { nextUrl: state.cursor, filter: LOCKOUT_EVENT_FILTER, limit: input.pageSize }
           : { since: new Date(Date.parse(state.lastPollAt) - input.lookbackMs).toISOString(), filter: LOCKOUT_EVENT_FILTER, limit: input.pageSize },
       );
-      await handlePage(result.events);
+      await handlePage(result);
       // The cursor moves only after the page's events are handed over, in the same workflow history.
       state.cursor = result.nextUrl;
       if (result.events.length < input.pageSize) break;
@@ -245,6 +262,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   for (;;) {
     await condition(() => !state.paused || pollNowRequested);
     pollNowRequested = false;
+    polling = true;
     try {
       await poll();
       lastPollError = undefined;
@@ -252,6 +270,8 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
       // Okta down or refusing us: report it and try again next interval; the cursor is unchanged.
       lastPollError = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       log.warn('lockout poll failed', { error: lastPollError });
+    } finally {
+      polling = false;
     }
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= input.maxHistoryEvents) {

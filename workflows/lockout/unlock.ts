@@ -118,53 +118,93 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     }
   };
 
-  const before = await okta.oktaGetUser(input.user.id);
-  if (!before) return finish('user-not-found');
-  state.statusBefore = before.status;
-  if (!state.login) {
-    state.login = before.login;
-    upsertSearchAttributes([{ key: OktaLoginKey, value: before.login }]);
-  }
-  if (before.status !== 'LOCKED_OUT') return finish('not-locked');
-
-  if (input.policy === 'notify-only') {
-    await notify('lockout-notify-only', notifyOnlyText(input.recoveryHint));
-    return finish('notified-only');
-  }
-
-  if (input.policy === 'ask-user') {
-    state.phase = 'awaiting-user';
-    await notify('lockout-ask-user', 'Your Okta account is locked after too many sign-in attempts. Was that you? Reply "yes" to unlock it now, or "no" if it was not you.', {
-      replySignal: 'unlockReply',
-      answers: ['yes', 'no'],
-      expiresInMs: input.askUserTimeoutMs,
-    });
-    state.phase = 'awaiting-user';
-    const answered = await condition(() => reply !== undefined, input.askUserTimeoutMs);
-    if (!answered) {
-      await notify('lockout-ask-expired', 'Your Okta account is still locked: we did not hear back in time. Ask again in chat or contact the helpdesk.');
-      return finish('expired');
+  /** Waits for a reply from the locked-out user themselves; false when time runs out. */
+  const awaitOwnReply = async (): Promise<boolean> => {
+    const deadline = new Date().getTime() + input.askUserTimeoutMs;
+    for (;;) {
+      const remaining = deadline - new Date().getTime();
+      if (remaining <= 0 || !(await condition(() => reply !== undefined, remaining))) return false;
+      const responder = await okta.oktaFindUser(reply!.email);
+      if (responder?.id === input.user.id) return true;
+      // Someone else (or an unknown email) answered: maybe the very person spraying passwords.
+      state.rejectedReplies = (state.rejectedReplies ?? 0) + 1;
+      log.warn('ignored an unlock reply from someone other than the locked-out user', { userId: input.user.id });
+      reply = undefined;
     }
-    state.reply = reply;
-    if (reply?.answer === 'no') {
-      await notify('lockout-declined', 'Understood: your account stays locked. Someone may be trying your password; the helpdesk has been left a record of this.');
-      return finish('declined');
-    }
-  }
+  };
 
-  state.phase = 'unlocking';
-  const unlock = await okta.oktaUnlockUser(input.user.id);
-  const after = await okta.oktaGetUser(input.user.id);
-  if (after) state.statusAfter = after.status;
-  if (after?.status !== 'ACTIVE') {
-    log.warn('user not ACTIVE after unlock', { userId: input.user.id, status: after?.status ?? 'gone' });
-    return finish('unlock-unconfirmed');
+  /** One pass over the user's current state: check, (ask), unlock, confirm, tell. */
+  const handleEpisode = async (): Promise<{ outcome: LockoutOutcome; eventsAtCheck: number }> => {
+    state.phase = 'checking';
+    const before = await okta.oktaGetUser(input.user.id);
+    const eventsAtCheck = state.eventsReceived;
+    if (!before) return { outcome: 'user-not-found', eventsAtCheck };
+    state.statusBefore = before.status;
+    if (!state.login) {
+      state.login = before.login;
+      upsertSearchAttributes([{ key: OktaLoginKey, value: before.login }]);
+    }
+    if (before.status !== 'LOCKED_OUT') return { outcome: 'not-locked', eventsAtCheck };
+
+    if (input.policy === 'notify-only') {
+      await notify('lockout-notify-only', notifyOnlyText(input.recoveryHint));
+      return { outcome: 'notified-only', eventsAtCheck };
+    }
+
+    if (input.policy === 'ask-user') {
+      await notify('lockout-ask-user', 'Your Okta account is locked after too many sign-in attempts. Was that you? Reply "yes" to unlock it now, or "no" if it was not you.', {
+        replySignal: 'unlockReply',
+        answers: ['yes', 'no'],
+        expiresInMs: input.askUserTimeoutMs,
+      });
+      state.phase = 'awaiting-user';
+      if (!(await awaitOwnReply())) {
+        await notify('lockout-ask-expired', 'Your Okta account is still locked: we did not hear back in time. Ask again in chat or contact the helpdesk.');
+        return { outcome: 'expired', eventsAtCheck };
+      }
+      state.reply = reply;
+      if (reply?.answer === 'no') {
+        await notify('lockout-declined', 'Understood: your account stays locked. If it was not you, someone may be trying your password: tell the helpdesk.');
+        return { outcome: 'declined', eventsAtCheck };
+      }
+    }
+
+    state.phase = 'unlocking';
+    const unlock = await okta.oktaUnlockUser(input.user.id);
+    const after = await okta.oktaGetUser(input.user.id);
+    if (after) state.statusAfter = after.status;
+    if (after?.status !== 'ACTIVE') {
+      log.warn('user not ACTIVE after unlock', { userId: input.user.id, status: after?.status ?? 'gone' });
+      return { outcome: 'unlock-unconfirmed', eventsAtCheck };
+    }
+    // "Not locked" here means someone (an admin, Okta's timer, or our own earlier attempt cut short by
+    // a worker crash) unlocked between our check and our call: the user is ACTIVE either way, so say so.
+    await notify('lockout-unlocked', 'Your Okta account was locked after too many sign-in attempts and is now unlocked. Your password is unchanged; sign in again.');
+    return { outcome: unlock.outcome === 'unlocked' ? 'unlocked' : 'already-unlocked', eventsAtCheck };
+  };
+
+  let outcome: LockoutOutcome | undefined;
+  for (let round = 1; ; round++) {
+    const pass = await handleEpisode();
+    // A later pass that finds the user not locked does not undo what an earlier pass did.
+    if (!outcome || pass.outcome !== 'not-locked') outcome = pass.outcome;
+    // Events that arrived after the status check may mean the user was locked again meanwhile (the
+    // poller sends them here while this episode is open): look again, or they would go unanswered.
+    const maybeRelocked = state.eventsReceived > pass.eventsAtCheck && RECHECK_AFTER.has(pass.outcome);
+    if (!maybeRelocked) break;
+    if (round >= MAX_PASSES) {
+      log.warn('user keeps getting locked out: leaving it to a human', { userId: input.user.id, passes: round });
+      break;
+    }
+    state.passes = round + 1;
   }
-  // "Not locked" here means someone (an admin, Okta's timer, or our own earlier attempt cut short by
-  // a worker crash) unlocked between our check and our call: the user is ACTIVE either way, so say so.
-  await notify('lockout-unlocked', 'Your Okta account was locked after too many sign-in attempts and is now unlocked. Your password is unchanged; sign in again.');
-  return finish(unlock.outcome === 'unlocked' ? 'unlocked' : 'already-unlocked');
+  return finish(outcome);
 }
+
+/** Outcomes after which the user may be locked again by a newer event (the others keep the lock on purpose). */
+const RECHECK_AFTER = new Set<LockoutOutcome>(['unlocked', 'already-unlocked', 'not-locked', 'unlock-unconfirmed']);
+/** A spray that re-locks a user over and over is not fixed by unlocking it over and over. */
+const MAX_PASSES = 3;
 
 function notifyOnlyText(recoveryHint: string | undefined): string {
   return (
