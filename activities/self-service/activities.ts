@@ -22,6 +22,14 @@ export interface SelfServicePolicy {
   dailyLimit: number;
   portalUrl: string;
   enabled: boolean;
+  /**
+   * The configured notifier can deliver a credential (a reset link) to the employee. False for the
+   * log notifier (it withholds links): a helpdesk reset for someone else must then be refused.
+   */
+  secretDelivery: boolean;
+  /** Okta calls in the self-service workflows: attempts and start-to-close timeout. */
+  oktaMaxAttempts: number;
+  oktaActivityTimeoutMs: number;
 }
 
 /** Structurally compatible with the lead's `Notifier` (activities/notify/notifier.ts). */
@@ -68,18 +76,46 @@ export function createSelfServiceActivities(deps: SelfServiceActivityDeps) {
         dailyLimit: action === 'reset-password' ? ss.dailyLimits.passwordReset : ss.dailyLimits.mfaReset,
         portalUrl,
         enabled: action === 'reset-password' ? config.features.passwordReset : config.features.mfaReset,
+        secretDelivery: notifier !== undefined && notifier.name !== 'log',
+        oktaMaxAttempts: ss.oktaMaxAttempts,
+        oktaActivityTimeoutMs: config.oktaActivityTimeoutMs,
       };
     },
 
-    /** Successful resets of this action for this user since `sinceIso` (closed runs, from visibility). */
-    async countRecentSelfServiceSuccesses(input: { oktaUserId: string; action: SelfServiceActionName; sinceIso: string }): Promise<number> {
-      if (!/^[A-Za-z0-9]+$/.test(input.oktaUserId) || Number.isNaN(Date.parse(input.sinceIso))) {
+    /**
+     * Resets of this action for this user that count against the daily limit: successful runs since
+     * `sinceIso`, plus runs still open that started before the asking run (`startedBeforeIso`) — a
+     * pending reset counts, so two runs for the same person (one keyed by login, one by email) cannot
+     * both pass. The asking run (`excludeRunId`) never counts itself. Visibility is eventually
+     * consistent: a run becomes visible here only once its `OktaUserId` is indexed (milliseconds on
+     * the dev server, up to a few seconds on Elasticsearch), so two runs resolved within that window
+     * may still both pass.
+     */
+    async countRecentSelfServiceSuccesses(input: {
+      oktaUserId: string;
+      action: SelfServiceActionName;
+      sinceIso: string;
+      excludeRunId?: string;
+      startedBeforeIso?: string;
+    }): Promise<number> {
+      const badDate = (v: string | undefined) => v !== undefined && Number.isNaN(Date.parse(v));
+      if (
+        !/^[A-Za-z0-9]+$/.test(input.oktaUserId) ||
+        Number.isNaN(Date.parse(input.sinceIso)) ||
+        badDate(input.startedBeforeIso) ||
+        (input.excludeRunId !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(input.excludeRunId))
+      ) {
         throw ApplicationFailure.nonRetryable('bad limit query input', 'InvalidInput');
       }
       const success = input.action === 'reset-password' ? 'link-issued' : 'factors-reset';
+      const open = input.startedBeforeIso
+        ? ` OR (ExecutionStatus = "Running" AND StartTime < "${new Date(input.startedBeforeIso).toISOString()}")`
+        : '';
       const query =
-        `AccessAction = "${input.action}" AND OktaUserId = "${input.oktaUserId}" AND AccessOutcome = "${success}"` +
-        ` AND StartTime > "${new Date(input.sinceIso).toISOString()}"`;
+        `AccessAction = "${input.action}" AND OktaUserId = "${input.oktaUserId}"` +
+        ` AND StartTime > "${new Date(input.sinceIso).toISOString()}"` +
+        (input.excludeRunId ? ` AND RunId != "${input.excludeRunId}"` : '') +
+        ` AND (AccessOutcome = "${success}"${open})`;
       const { count } = await client.workflow.count(query);
       return count;
     },
@@ -98,13 +134,20 @@ export function createSelfServiceActivities(deps: SelfServiceActivityDeps) {
         if (notifier) await notifier.notify({ kind: 'self-service', userId: n.userId, ...(n.login ? { login: n.login } : {}), text: n.text, workflowId: n.workflowId });
         return { delivered: !n.secretLink, via: 'log' };
       }
-      await notifier.notify({
-        kind: 'self-service',
-        userId: n.userId,
-        ...(n.login ? { login: n.login } : {}),
-        text: n.secretLink ? `${n.text}\n${n.secretLink}` : n.text,
-        workflowId: n.workflowId,
-      });
+      try {
+        await notifier.notify({
+          kind: 'self-service',
+          userId: n.userId,
+          ...(n.login ? { login: n.login } : {}),
+          text: n.secretLink ? `${n.text}\n${n.secretLink}` : n.text,
+          workflowId: n.workflowId,
+        });
+      } catch (err) {
+        // A delivery error the notifier calls permanent (e.g. the webhook answered 4xx) is not retried.
+        const message = err instanceof Error ? err.message : 'notification failed';
+        if ((err as { retryable?: unknown } | null)?.retryable === false) throw ApplicationFailure.nonRetryable(message, 'NotificationRejected');
+        throw ApplicationFailure.retryable(message, 'NotificationFailed');
+      }
       return { delivered: true, via: notifier.name };
     },
   };

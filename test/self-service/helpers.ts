@@ -27,22 +27,36 @@ export interface SelfServiceEnv {
   client: Client;
   selfService: SelfServiceClient;
   notifications: Notification[];
+  /** Set to make every notification fail permanently (like a webhook answering 4xx). */
+  failDelivery: boolean;
   workers: RunningWorkers;
   /** A fresh simulator user (unique login) so tests never share limits or slots. */
-  newUser(opts?: { groups?: string[]; factors?: { factorType: string }[] }): Promise<{ id: string; login: string }>;
+  newUser(opts?: { groups?: string[]; factors?: { factorType: string }[]; email?: string }): Promise<{ id: string; login: string; email: string }>;
   close(): Promise<void>;
 }
 
-export async function startSelfServiceEnv(temporal: TestTemporal, env: Record<string, string> = {}, sim?: OktaSimulator): Promise<SelfServiceEnv> {
+export interface SelfServiceEnvOptions {
+  /** The notifier's name; `log` makes it behave like the log notifier (links withheld). */
+  notifierName?: string;
+}
+
+export async function startSelfServiceEnv(
+  temporal: TestTemporal,
+  env: Record<string, string> = {},
+  sim?: OktaSimulator,
+  options: SelfServiceEnvOptions = {},
+): Promise<SelfServiceEnv> {
   const ownSim = !sim;
   const okta = sim ?? (await startOktaSimulator({ seed: 'demo', quiet: true }));
   const config = testConfig(temporal, { PAYLOAD_ENCRYPTION_KEYS: TEST_KEY, OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: okta.apiToken, ...env });
   const dataConverter = createDataConverter(config);
   const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, dataConverter });
   const notifications: Notification[] = [];
+  const state = { failDelivery: false };
   const notifier: SelfServiceNotifier = {
-    name: 'test',
+    name: options.notifierName ?? 'test',
     async notify(n) {
+      if (state.failDelivery) throw Object.assign(new Error('webhook answered 410'), { retryable: false });
       notifications.push({ userId: n.userId, ...(n.login ? { login: n.login } : {}), text: n.text, workflowId: n.workflowId });
     },
   };
@@ -62,19 +76,27 @@ export async function startSelfServiceEnv(temporal: TestTemporal, env: Record<st
     client,
     selfService,
     notifications,
+    get failDelivery() {
+      return state.failDelivery;
+    },
+    set failDelivery(v: boolean) {
+      state.failDelivery = v;
+    },
     workers,
     async newUser(opts = {}) {
       const login = `u-${randomUUID().slice(0, 8)}@example.com`;
+      const email = opts.email ?? login;
       // Unique IDs too: the simulator's IDs repeat per seed, and limits count by Okta user ID on a shared server.
       const user = await okta.control.createUser({
         id: `00u${randomBytes(9).toString('hex').slice(0, 17)}`,
         login,
+        email,
         firstName: 'Test',
         lastName: 'User',
         groups: opts.groups ?? ['Engineering'],
         factors: (opts.factors ?? [{ factorType: 'push' }, { factorType: 'sms' }]) as never,
       });
-      return { id: user.id, login };
+      return { id: user.id, login, email };
     },
     async close() {
       await workers.stop();

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Payload } from '@temporalio/common';
 import { createPayloadCodec } from '../../client/data-converter.js';
 import { ENCRYPTED_ENCODING } from '../../client/payload-codec.js';
+import { approvalSignal, cancelRequestSignal, operatorViewQuery } from '../../workflows/self-service/messages.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
 
@@ -14,6 +15,19 @@ async function eventually<T>(fn: () => Promise<T | undefined | false>, what: str
     if (value) return value;
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Fails (instead of hanging the suite) when a promise does not settle in time. */
+async function within<T>(p: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -41,14 +55,22 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
   let env: SelfServiceEnv;
   let allMode: SelfServiceEnv;
   let strict: SelfServiceEnv;
+  /** Own simulator (faults there touch nobody else), no Okta retries. */
+  let faulty: SelfServiceEnv;
+  /** Like NOTIFIER=log: cannot deliver links. */
+  let logOnly: SelfServiceEnv;
 
   before(async () => {
     temporal = await testTemporal();
     env = await startSelfServiceEnv(temporal);
     allMode = await startSelfServiceEnv(temporal, { MFA_RESET_MODE: 'all', MFA_RESETTABLE_FACTOR_TYPES: 'push,sms,email' }, env.sim);
     strict = await startSelfServiceEnv(temporal, { APPROVAL_PASSWORD_RESET: 'helpdesk', APPROVAL_TIMEOUT: '1s' }, env.sim);
+    faulty = await startSelfServiceEnv(temporal, { SELF_SERVICE_OKTA_MAX_ATTEMPTS: '1' });
+    logOnly = await startSelfServiceEnv(temporal, {}, env.sim, { notifierName: 'log' });
   });
   after(async () => {
+    await logOnly?.close();
+    await faulty?.close();
     await strict?.close();
     await allMode?.close();
     await env?.close();
@@ -90,9 +112,13 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
     const again = await env.selfService.requestPasswordReset({ requestId, requester: requester(user.login) });
     assert.equal(again.runId, first.runId);
     assert.equal(again.resetLink, first.resetLink);
-    // The same request ID from another chat user is not theirs to read.
+    const resets = () => env.sim.control.requests({ pathPrefix: `/api/v1/users/${user.id}/lifecycle/reset_password`, method: 'POST' });
+    assert.equal((await resets()).length, 1, 'the retry did not issue a second reset');
+    // The same request ID from another chat user is not theirs to read: they get their own answer.
     const other = await env.selfService.requestPasswordReset({ requestId, requester: { chatUserId: 'someone-else', email: user.login } });
-    assert.notEqual(other.runId, first.runId, 'a different requester never sees the first answer');
+    assert.equal(other.status, 'completed', other.message);
+    assert.ok(other.resetLink);
+    assert.notEqual(other.resetLink, first.resetLink, 'a different requester never sees the first link');
   });
 
   it('an employee cannot reset another account; unknown users are refused', async () => {
@@ -106,8 +132,14 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
 
     const unknownTarget = await env.selfService.requestPasswordReset({ requestId: rid(), requester: requester('carol@example.com'), target: `nobody-${rid()}@example.com` });
     assert.equal(unknownTarget.refusal?.code, 'user-not-found');
-    const unknownRequester = await env.selfService.requestMfaReset({ requestId: rid(), requester: requester(`ghost-${rid()}@example.com`) });
-    assert.equal(unknownRequester.refusal?.code, 'user-not-found');
+    // Asking for one's own (unknown) account: the target does not exist.
+    const unknownOwn = await env.selfService.requestMfaReset({ requestId: rid(), requester: requester(`ghost-${rid()}@example.com`) });
+    assert.equal(unknownOwn.refusal?.code, 'user-not-found');
+    // A requester with no Okta account naming an existing one: the requester is unknown.
+    const unknownRequester = await env.selfService.requestMfaReset({ requestId: rid(), requester: requester(`ghost-${rid()}@example.com`), target: victim.login });
+    assert.equal(unknownRequester.status, 'refused');
+    assert.equal(unknownRequester.refusal?.code, 'requester-not-found');
+    assert.equal((await env.sim.control.listFactors(victim.id)).length, 2, 'nothing was reset');
   });
 
   it('protected account: waits for approval, a second request joins, only helpdesk may approve', async () => {
@@ -221,5 +253,150 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
     assert.equal(view.status, 'expired');
     assert.ok(strict.notifications.some((n) => n.userId === user.id && /expired/.test(n.text)));
     assert.equal((await strict.sim.control.getUser(user.id)).status, 'ACTIVE');
+  });
+
+  it('Okta failing before the account is resolved: the request answers failed at once; the next one starts fresh', async () => {
+    const user = await faulty.newUser();
+    await faulty.sim.control.setFaults([{ endpoint: '/api/v1/users', type: '500' }]);
+    let failed;
+    try {
+      failed = await within(faulty.selfService.requestPasswordReset({ requestId: rid(), requester: requester(user.login) }), 'the failed request');
+    } finally {
+      await faulty.sim.control.clearFaults();
+    }
+    assert.equal(failed.status, 'failed', failed.message);
+    assert.match(failed.message, /could not be completed/);
+    const result = await within(faulty.client.workflow.getHandle(failed.workflowId, failed.runId).result(), 'the run');
+    assert.equal(result.outcome, 'failed');
+    const fresh = await within(faulty.selfService.requestPasswordReset({ requestId: rid(), requester: requester(user.login) }), 'the next request');
+    assert.equal(fresh.status, 'completed', fresh.message);
+    assert.notEqual(fresh.runId, failed.runId);
+    assert.ok(fresh.resetLink);
+  });
+
+  it('an approval signal whose Okta check fails does not fail the run; it is recorded and can be retried', async () => {
+    const admin = await faulty.newUser({ groups: ['Okta Admins'] });
+    const approver = await faulty.newUser({ groups: ['Helpdesk'] });
+    const reply = await faulty.selfService.requestPasswordReset({ requestId: rid(), requester: requester(admin.login) });
+    assert.equal(reply.status, 'awaiting-approval');
+    const handle = faulty.client.workflow.getHandle(reply.workflowId, reply.runId);
+    await faulty.sim.control.setFaults([{ endpoint: `/api/v1/users/${approver.id}/groups`, type: '500' }]);
+    try {
+      await handle.signal(approvalSignal, { decision: 'approve', approver: approver.login, reason: 'ticket 7' });
+      const view = await eventually(async () => {
+        const v = await handle.query(operatorViewQuery);
+        return v.approval?.lastError !== undefined && v;
+      }, 'the failed check recorded');
+      assert.match(view.approval!.lastError!, /could not be checked/);
+      assert.equal(view.approval?.decision, undefined);
+      assert.equal(view.approval?.rejectedAttempts, 0, 'an Okta failure is not a refusal');
+      assert.equal((await handle.describe()).status.name, 'RUNNING', 'the run survived the failed signal');
+      const viaUpdate = await faulty.selfService.decideApproval(reply.id, { decision: 'approve', approver: approver.login, reason: 'ticket 7' });
+      assert.equal(viaUpdate.accepted, false);
+      assert.equal(viaUpdate.code, 'check-failed');
+    } finally {
+      await faulty.sim.control.clearFaults();
+    }
+    const ok = await faulty.selfService.decideApproval(reply.id, { decision: 'approve', approver: approver.login, reason: 'ticket 7' });
+    assert.equal(ok.accepted, true, ok.message);
+    assert.equal((await within(handle.result(), 'the run')).outcome, 'link-issued');
+  });
+
+  it('log notifier: a helpdesk link for someone else is refused before any Okta call; own requests still work', async () => {
+    const helper = await logOnly.newUser({ groups: ['Helpdesk'] });
+    const employee = await logOnly.newUser();
+    await logOnly.sim.control.clearRequests();
+    const refused = await logOnly.selfService.requestPasswordReset({ requestId: rid(), requester: requester(helper.login), target: employee.login });
+    assert.equal(refused.status, 'refused');
+    assert.equal(refused.refusal?.code, 'not-allowed');
+    assert.match(refused.message, /cannot be delivered/);
+    const result = await logOnly.client.workflow.getHandle(refused.workflowId, refused.runId).result();
+    assert.equal(result.outcome, 'refused');
+    assert.deepEqual(await logOnly.sim.control.requests({ pathPrefix: '/api/v1/' }), [], 'no Okta call at all');
+    assert.equal((await logOnly.sim.control.getUser(employee.id)).status, 'ACTIVE');
+    const own = await logOnly.selfService.requestPasswordReset({ requestId: rid(), requester: requester(employee.login) });
+    assert.equal(own.status, 'completed', own.message);
+    assert.ok(own.resetLink, 'the owner gets the link in chat');
+  });
+
+  it('a helpdesk link that cannot be delivered ends failed and tells the helpdesk the account is in recovery', async () => {
+    const helper = await env.newUser({ groups: ['Helpdesk'] });
+    const employee = await env.newUser();
+    const reply = await env.selfService.requestPasswordReset({ requestId: rid(), requester: requester(helper.login), target: employee.login });
+    assert.equal(reply.status, 'awaiting-approval');
+    env.failDelivery = true;
+    try {
+      const ok = await env.selfService.decideApproval(reply.id, { decision: 'approve', approver: 'carol@example.com', reason: 'ticket 9' });
+      assert.equal(ok.accepted, true, ok.message);
+      const result = await within(env.client.workflow.getHandle(reply.workflowId, reply.runId).result(), 'the run');
+      assert.equal(result.outcome, 'failed');
+    } finally {
+      env.failDelivery = false;
+    }
+    const view = await env.selfService.getRequest(reply.id, requester(helper.login).chatUserId);
+    assert.equal(view.status, 'failed');
+    assert.match(view.message, /could not be delivered/);
+    assert.match(view.message, /RECOVERY/);
+    assert.match(view.message, /ask again/);
+    assert.equal(view.resetLink, undefined);
+    assert.equal((await env.sim.control.getUser(employee.id)).status, 'RECOVERY');
+  });
+
+  it('whoever approved cannot join the run as a requester afterwards', async () => {
+    const admin = await env.newUser({ groups: ['Okta Admins'] });
+    const helper = await env.newUser({ groups: ['Helpdesk'] });
+    const reply = await env.selfService.requestPasswordReset({ requestId: rid(), requester: requester(admin.login) });
+    assert.equal(reply.status, 'awaiting-approval');
+    // Hold the reset in Okta so the run is still open when the approver asks.
+    await env.sim.control.setFaults([{ endpoint: `/api/v1/users/${admin.id}/lifecycle/reset_password`, type: 'latency', latencyMs: 3000 }]);
+    try {
+      const ok = await env.selfService.decideApproval(reply.id, { decision: 'approve', approver: helper.login, reason: 'verified' });
+      assert.equal(ok.accepted, true, ok.message);
+      const joined = await env.selfService.requestPasswordReset({ requestId: rid(), requester: requester(helper.login), target: admin.login });
+      assert.equal(joined.runId, reply.runId, 'joined the approved run');
+      assert.equal(joined.status, 'refused');
+      assert.equal(joined.refusal?.code, 'not-allowed');
+    } finally {
+      await env.sim.control.clearFaults();
+    }
+    const result = await env.client.workflow.getHandle(reply.workflowId, reply.runId).result();
+    assert.equal(result.outcome, 'link-issued');
+  });
+
+  it('daily limit counts a run still open for the same person under another key (login vs email)', async () => {
+    const user = await env.newUser({ email: `mail-${rid().slice(0, 8)}@example.net` });
+    const asker = { chatUserId: `chat-${user.id}`, email: user.email };
+    const first = await env.selfService.requestMfaReset({ requestId: rid(), requester: asker, target: user.login });
+    assert.equal(first.status, 'awaiting-choice', first.message);
+    // Visibility lag: the open run counts once its OktaUserId is indexed.
+    await eventually(
+      async () => (await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessAction = "reset-mfa" AND ExecutionStatus = "Running"`)).count === 1,
+      'visibility',
+    );
+    const second = await env.selfService.requestMfaReset({ requestId: rid(), requester: asker });
+    assert.notEqual(second.workflowId, first.workflowId, 'keyed by email, not login');
+    assert.equal(second.status, 'refused', second.message);
+    assert.equal(second.refusal?.code, 'daily-limit');
+    await env.client.workflow.getHandle(first.workflowId, first.runId).signal(cancelRequestSignal, { by: 'test' });
+    assert.equal((await env.client.workflow.getHandle(first.workflowId, first.runId).result()).outcome, 'cancelled');
+  });
+
+  it('the requester is the user whose email is the verified one, not a user whose login looks like it', async () => {
+    const email = `shared-${rid().slice(0, 8)}@example.com`;
+    // Someone else's login is the owner's email address.
+    await env.sim.control.createUser({ id: `00u${rid().replace(/-/g, '').slice(0, 17)}`, login: email, email: `other-${rid().slice(0, 8)}@example.com`, firstName: 'Look', lastName: 'Alike' });
+    const owner = await env.newUser({ email });
+    const reply = await env.selfService.requestPasswordReset({ requestId: rid(), requester: { chatUserId: 'chat-owner', email } });
+    assert.equal(reply.status, 'refused', reply.message);
+    assert.equal(reply.refusal?.code, 'requester-not-found');
+    assert.equal(reply.resetLink, undefined);
+    assert.equal((await env.sim.control.getUser(owner.id)).status, 'ACTIVE');
+  });
+
+  it('the submitted request is used as parsed: a padded, upper-case email still finds the requester', async () => {
+    const user = await env.newUser();
+    const reply = await env.selfService.requestPasswordReset({ requestId: rid(), requester: { chatUserId: 'chat-padded', email: `  ${user.login.toUpperCase()} ` } });
+    assert.equal(reply.status, 'completed', reply.message);
+    assert.ok(reply.resetLink);
   });
 });

@@ -120,6 +120,8 @@ export interface ApprovalView {
   at?: string;
   /** Attempts by people who may not approve this request. */
   rejectedAttempts: number;
+  /** The last approval attempt that could not be checked (e.g. Okta failed), for operators. */
+  lastError?: string;
 }
 
 /** What a chat bot shows for one request (the link only to the employee whose account it is). */
@@ -161,6 +163,11 @@ export interface OperatorView {
 
 export interface ApprovalResult {
   accepted: boolean;
+  /**
+   * Why not: `not-awaiting` (no approval pending), `not-allowed` (this approver may not decide),
+   * `check-failed` (the approver could not be checked right now; try again).
+   */
+  code?: 'not-awaiting' | 'not-allowed' | 'check-failed';
   /** Why the attempt was not accepted (not helpdesk, own request, already decided...). */
   message: string;
   view: OperatorView;

@@ -49,6 +49,7 @@ import {
   SubmitRequestSchema,
   submitRequestUpdate,
   type SubmitRequest,
+  normalizeTargetKey,
   ViewerSchema,
   WorkflowInputSchema,
 } from './messages.js';
@@ -69,7 +70,8 @@ interface TrackedRequest {
   chatUserId: string;
   email: string;
   at: string;
-  state: 'queued' | 'accepted' | 'refused';
+  /** `failed`: the run failed before this request could be checked (answered as failed). */
+  state: 'queued' | 'accepted' | 'refused' | 'failed';
   refusal?: { code: RefusalCode; message: string };
   requesterOktaId?: string;
   /** The requester is the account owner. */
@@ -107,11 +109,15 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     throw ApplicationFailure.nonRetryable('invalid self-service workflow input', 'InvalidInput', parsed.success ? 'action mismatch' : parsed.error.issues);
   }
   const input = parsed.data;
-  const okta = proxyActivities<OktaActivities>({
-    taskQueue: input.oktaTaskQueue,
-    startToCloseTimeout: '30s',
-    retry: { maximumAttempts: 6, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_OKTA },
-  });
+  const targetKey = normalizeTargetKey(input.target);
+  // Created once the policy is known (attempts and timeout come from the worker's configuration).
+  let okta: OktaActivities = undefined as unknown as OktaActivities;
+  const oktaProxy = (p: SelfServicePolicy): OktaActivities =>
+    proxyActivities<OktaActivities>({
+      taskQueue: input.oktaTaskQueue,
+      startToCloseTimeout: p.oktaActivityTimeoutMs,
+      retry: { maximumAttempts: p.oktaMaxAttempts, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE_OKTA },
+    });
 
   const createdAt = new Date().toISOString();
   let updatedAt = createdAt;
@@ -126,6 +132,8 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
   let chosenFactorIds: string[] | undefined;
   let resetLink: string | undefined;
   let cancelledBy: string | undefined;
+  /** Okta ID of whoever approved or denied: they may not also be a requester of this run. */
+  let approverOktaId: string | undefined;
   const approval: ApprovalView = { required: false, rejectedAttempts: 0 };
   const requests: TrackedRequest[] = [];
   const queue: TrackedRequest[] = [];
@@ -143,6 +151,7 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
   function statusOf(r: TrackedRequest): RequestStatus {
     if (r.state === 'queued') return 'checking';
     if (r.state === 'refused') return 'refused';
+    if (r.state === 'failed') return 'failed';
     switch (phase) {
       case 'checking':
         return 'checking';
@@ -187,7 +196,7 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       case 'cancelled':
         return `The ${label} request was cancelled by an operator.`;
       case 'failed':
-        return `The ${label} could not be completed${failureMessage ? ` (${failureMessage})` : ''}. The helpdesk can help.`;
+        return `The ${label} could not be completed${failureMessage ? ` (${failureMessage})` : ''}.${r.self || r.state !== 'accepted' ? ' The helpdesk can help.' : ''}`;
     }
   }
 
@@ -248,12 +257,15 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
   }
 
   const settled = (r: TrackedRequest) =>
-    r.state === 'refused' || (r.state === 'accepted' && (phase === 'awaiting-choice' || phase === 'awaiting-approval' || phase === 'done'));
+    r.state === 'refused' ||
+    r.state === 'failed' || (r.state === 'accepted' && (phase === 'awaiting-choice' || phase === 'awaiting-approval' || phase === 'done'));
 
   // ---- handlers ------------------------------------------------------------------------------
   setHandler(
     submitRequestUpdate,
-    async (req: SubmitRequest) => {
+    async (raw: SubmitRequest) => {
+      // The validator rejected malformed requests; parse again to use the trimmed, normalised values.
+      const req = SubmitRequestSchema.parse(raw);
       let r = requests.find((x) => x.requestId === req.requestId);
       if (r && r.chatUserId !== req.requester.chatUserId) {
         throw ApplicationFailure.nonRetryable('this request ID belongs to another requester', 'RequestIdConflict');
@@ -313,20 +325,40 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       approval.rejectedAttempts++;
       log.warn('approval attempt rejected', { approver: d.approver, why: message });
       touch();
-      return { accepted: false, message, view: operatorView() };
+      return { accepted: false, code: 'not-allowed', message, view: operatorView() };
     };
-    if (phase !== 'awaiting-approval' || approval.decision) return { accepted: false, message: 'This request is not waiting for approval.', view: operatorView() };
-    const approver = await okta.oktaFindUser(d.approver);
-    if (!approver) return reject('The approver is not a known Okta user.');
-    if (target && approver.id === target.oktaUserId) return reject('Nobody may approve a reset of their own account.');
-    if (requests.some((r) => r.state === 'accepted' && r.requesterOktaId === approver.id)) return reject('Nobody may approve their own request.');
-    const groups = await okta.oktaListUserGroups(approver.id);
+    const notWaiting = (): ApprovalResult => ({ accepted: false, code: 'not-awaiting', message: 'This request is not waiting for approval.', view: operatorView() });
+    // Who may not approve; checked before and again after every await (requests arrive meanwhile).
+    const forbidden = (approverId: string): string | undefined => {
+      if (target && approverId === target.oktaUserId) return 'Nobody may approve a reset of their own account.';
+      if (requests.some((r) => r.requesterOktaId === approverId && r.state !== 'refused')) return 'Nobody may approve their own request.';
+      return undefined;
+    };
+    if (phase !== 'awaiting-approval' || approval.decision) return notWaiting();
+    let approver: Awaited<ReturnType<OktaActivities['oktaFindUser']>>;
+    let groups: Awaited<ReturnType<OktaActivities['oktaListUserGroups']>>;
+    try {
+      approver = await okta.oktaFindUser(d.approver);
+      if (!approver) return reject('The approver is not a known Okta user.');
+      const early = forbidden(approver.id);
+      if (early) return reject(early);
+      groups = await okta.oktaListUserGroups(approver.id);
+    } catch (err) {
+      // An Okta failure must not fail the run (signal handlers) nor count as a refusal: record it, ask to retry.
+      approval.lastError = `${new Date().toISOString()} approver ${d.approver} could not be checked: ${describeFailure(err)}`;
+      log.warn('approval attempt could not be checked', { approver: d.approver, error: describeFailure(err) });
+      touch();
+      return { accepted: false, code: 'check-failed', message: 'The approver could not be checked right now (Okta did not answer); try again.', view: operatorView() };
+    }
+    if (phase !== 'awaiting-approval' || approval.decision) return notWaiting();
+    const late = forbidden(approver.id);
+    if (late) return reject(late);
     if (!isHelpdesk(approver.login, approver.email, groups)) return reject('Only helpdesk staff may approve self-service resets.');
-    if (phase !== 'awaiting-approval' || approval.decision) return { accepted: false, message: 'This request is not waiting for approval.', view: operatorView() };
     approval.decision = d.decision === 'approve' ? 'approved' : 'denied';
     approval.by = approver.login;
     approval.reason = d.reason;
     approval.at = new Date().toISOString();
+    approverOktaId = approver.id;
     touch();
     log.info('approval decided', { decision: approval.decision, by: approver.login });
     return { accepted: true, message: `Request ${approval.decision}.`, view: operatorView() };
@@ -339,7 +371,15 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       log.warn('invalid approval signal ignored', { issues: d.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
       return;
     }
-    await decide(d.data);
+    try {
+      const result = await decide(d.data);
+      if (!result.accepted) log.warn('approval signal not accepted', { approver: d.data.approver, why: result.message });
+    } catch (err) {
+      // Never let a signal fail the run.
+      approval.lastError = `${new Date().toISOString()} approval signal failed: ${describeFailure(err)}`;
+      log.warn('approval signal failed', { error: describeFailure(err) });
+      touch();
+    }
   });
   setHandler(cancelRequestSignal, (raw) => {
     const c = CancelSchema.safeParse(raw);
@@ -363,31 +403,61 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
   }
 
   // ---- request authorisation (runs beside the main flow) --------------------------------------
+  const refuse = (r: TrackedRequest, code: RefusalCode, message: string) => {
+    r.state = 'refused';
+    r.refusal = { code, message };
+    log.info('request refused', { requestId: r.requestId, code });
+  };
+  const CANNOT_DELIVER =
+    'A password reset link for someone else cannot be delivered here: no chat notifier is configured, so the link would ' +
+    'never reach the employee and their account would be left in password recovery. Ask the employee to request the link ' +
+    'themselves, or reset the password in the Okta admin console.';
+  const cannotDeliverSecrets = () => action === 'reset-password' && policy !== undefined && !policy.secretDelivery;
+
   async function authorize(r: TrackedRequest): Promise<void> {
-    await condition(() => targetResolved);
-    const refuse = (code: RefusalCode, message: string) => {
-      r.state = 'refused';
-      r.refusal = { code, message };
-      log.info('request refused', { requestId: r.requestId, code });
-    };
+    await condition(() => policy !== undefined || phase === 'done');
+    // Before any Okta call: a helpdesk link for someone else needs a notifier that can deliver it.
+    if (cannotDeliverSecrets() && r.email !== targetKey) {
+      refuse(r, 'not-allowed', CANNOT_DELIVER);
+      touch();
+      return;
+    }
+    await condition(() => targetResolved || phase === 'done');
     if (!target) {
-      refuse('user-not-found', runRefusal?.message ?? 'No Okta account matches this login or email.');
+      if (outcome === 'failed') {
+        // The run failed before the account was resolved (e.g. Okta unreachable): answer failed, not hang.
+        r.state = 'failed';
+        log.info('request answered failed', { requestId: r.requestId });
+      } else {
+        refuse(r, runRefusal?.code ?? 'user-not-found', runRefusal?.message ?? 'No Okta account matches this login or email.');
+      }
+      touch();
+      return;
+    }
+    const t = target;
+    // The requester is the Okta user whose primary email is the verified email (a login that merely looks
+    // like that email is someone else).
+    const found = await okta.oktaFindUser(r.email);
+    const requester = found && found.email?.toLowerCase() === r.email ? found : null;
+    if (!requester) {
+      refuse(r, 'requester-not-found', 'Your chat account is not linked to an Okta account (no Okta user with your verified email).');
     } else {
-      const requester = await okta.oktaFindUser(r.email);
-      if (!requester) {
-        refuse('requester-not-found', 'Your chat account is not linked to an Okta account (no Okta user with your verified email).');
-      } else if (requester.id === target.oktaUserId) {
+      const self = requester.id === t.oktaUserId;
+      const helpdesk = self ? false : isHelpdesk(requester.login, requester.email, await okta.oktaListUserGroups(requester.id));
+      // Checked after the last await: an approval may have been decided meanwhile.
+      if (approverOktaId !== undefined && requester.id === approverOktaId) {
+        refuse(r, 'not-allowed', 'You decided the approval of this request, so you cannot also be one of its requesters.');
+      } else if (self) {
         r.requesterOktaId = requester.id;
         r.self = true;
         r.state = 'accepted';
+      } else if (!helpdesk) {
+        refuse(r, 'not-your-account', 'You can only reset your own account. Ask the helpdesk if someone else needs help.');
+      } else if (cannotDeliverSecrets()) {
+        refuse(r, 'not-allowed', CANNOT_DELIVER);
       } else {
-        const groups = await okta.oktaListUserGroups(requester.id);
-        if (isHelpdesk(requester.login, requester.email, groups)) {
-          r.requesterOktaId = requester.id;
-          r.state = 'accepted';
-        } else {
-          refuse('not-your-account', 'You can only reset your own account. Ask the helpdesk if someone else needs help.');
-        }
+        r.requesterOktaId = requester.id;
+        r.state = 'accepted';
       }
     }
     touch();
@@ -432,17 +502,23 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       log.warn('employee notification failed', { error: err instanceof Error ? err.message : String(err) });
     }
   };
-  const describeFailure = (err: unknown): string => {
-    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return `${err.cause.type ?? 'error'}: ${err.cause.message}`;
-    return err instanceof Error ? err.message : 'unknown error';
-  };
 
   try {
     policy = await selfServicePolicy(action);
+    okta = oktaProxy(policy);
     if (!policy.enabled) {
       runRefusal = { code: 'not-allowed', message: `Self-service ${LABEL[action]} is switched off here; the helpdesk can help.` };
       targetResolved = true;
       return await finish('refused');
+    }
+    if (cannotDeliverSecrets()) {
+      // Only the owner's own request can get a link here (in chat): touch Okta only if one may be that.
+      await condition(() => requests.some((r) => r.email === targetKey) || (requests.length > 0 && requests.every((r) => r.state === 'refused')));
+      if (!requests.some((r) => r.email === targetKey)) {
+        runRefusal = { code: 'not-allowed', message: CANNOT_DELIVER };
+        targetResolved = true;
+        return await finish('refused');
+      }
     }
     const user = await okta.oktaFindUser(input.target);
     if (!user) {
@@ -465,7 +541,13 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
 
     if (policy.dailyLimit > 0) {
       const since = new Date(Date.parse(createdAt) - 86_400_000).toISOString();
-      const used = await countRecentSelfServiceSuccesses({ oktaUserId: user.id, action, sinceIso: since });
+      const used = await countRecentSelfServiceSuccesses({
+        oktaUserId: user.id,
+        action,
+        sinceIso: since,
+        excludeRunId: info.runId,
+        startedBeforeIso: info.runStartTime.toISOString(),
+      });
       if (used >= policy.dailyLimit) {
         runRefusal = {
           code: 'daily-limit',
@@ -533,7 +615,29 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       resetLink = resetPasswordUrl;
       // The account owner gets the link in chat when they asked themselves; otherwise directly.
       const ownerAsked = requests.some((r) => r.state === 'accepted' && r.self);
-      if (!ownerAsked) await notifyTarget('The helpdesk created a single-use password reset link for you. It works once and expires in 1 hour:', resetPasswordUrl);
+      if (!ownerAsked) {
+        let problem: string | undefined;
+        try {
+          const sent = await notifySelfService({
+            userId: target.oktaUserId,
+            login: target.login,
+            workflowId: info.workflowId,
+            text: 'The helpdesk created a single-use password reset link for you. It works once and expires in 1 hour:',
+            secretLink: resetPasswordUrl,
+          });
+          if (!sent.delivered) problem = `the ${sent.via} notifier cannot deliver links`;
+        } catch (err) {
+          problem = describeFailure(err);
+        }
+        if (problem) {
+          // Nobody has the link, but Okta already put the account into password recovery.
+          failureMessage =
+            `the reset link could not be delivered to ${target.login} (${problem}). Their account is now in password ` +
+            `recovery (RECOVERY) and they may be unable to sign in until they use a reset link: ask again to issue and send a new one`;
+          log.error('reset link not delivered', { error: problem });
+          return await finish('failed');
+        }
+      }
       return await finish('link-issued');
     }
     const everyResettable = factors!.every((f) => f.resettable);
@@ -546,11 +650,18 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     return await finish('factors-reset');
   } catch (err) {
     if (err instanceof ApplicationFailure && err.type === 'InvalidInput') throw err;
+    // Waiting requests must be answered: nothing more will resolve the target.
+    targetResolved = true;
     failureMessage = describeFailure(err);
     log.error('self-service request failed', { action, error: failureMessage });
     await notifyTarget(`Your ${LABEL[action]} could not be completed. The helpdesk can help.`);
     return await finish('failed');
   }
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return `${err.cause.type ?? 'error'}: ${err.cause.message}`;
+  return err instanceof Error ? err.message : 'unknown error';
 }
 
 function toFactorView(f: OktaFactorSummary, allowed: string[]): FactorView {
