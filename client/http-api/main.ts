@@ -33,6 +33,7 @@ const api =
     ? await startHttpApi({
         selfService: new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue }),
         tokens: ss.httpApi.tokens,
+        approverTokens: ss.httpApi.approverTokens,
         host: ss.httpApi.host,
         port: ss.httpApi.port,
         log,

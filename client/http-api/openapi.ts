@@ -64,16 +64,21 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
       '/v1/requests/{id}/approval': {
         post: {
           summary: 'A helpdesk approver approves or denies a request',
+          description:
+            'Needs an approver token (HTTP_API_APPROVER_TOKENS) of the helpdesk tool, not a chat frontend token. The workflow ' +
+            'still checks the named approver: helpdesk staff, neither the account owner nor a requester of the run.',
           operationId: 'decideApproval',
+          security: [{ approverBearer: [] }],
           parameters: [requestIdParam],
           requestBody: { required: true, ...json(ref('ApprovalDecision')) },
           responses: {
             '200': { description: 'Decision recorded', ...json(ref('ApprovalResult')) },
             '400': error('Malformed body'),
             '401': error('Unauthorized'),
-            '403': error('The approver may not decide this request'),
+            '403': error('approver_token_required: a frontend token was used; approver_not_allowed: the approver may not decide this request'),
             '404': error('No such request'),
             '409': error('Not waiting for approval'),
+            '503': error('approver_check_failed: the approver could not be checked in Okta right now; try again'),
           },
         },
       },
@@ -83,13 +88,17 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
           operationId: 'replyToLockout',
           parameters: [{ name: 'userId', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, ...json(ref('UnlockReply')) },
-          responses: { '202': { description: 'Delivered to the lockout workflow' }, '400': error('Malformed body'), '401': error('Unauthorized'), '404': error('No lockout for this user') },
+          description: 'The lockout workflow accepts the answer only when `email` (as the chat platform verified it) belongs to the locked-out user.',
+          responses: { '202': { description: 'Delivered to the lockout workflow' }, '400': error('Malformed body or user ID'), '401': error('Unauthorized'), '404': error('No lockout for this user') },
         },
       },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3 document' } } } },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Chat frontend token (HTTP_API_TOKENS)' },
+        approverBearer: { type: 'http', scheme: 'bearer', description: 'Helpdesk approver tool token (HTTP_API_APPROVER_TOKENS)' },
+      },
       schemas: {
         Requester: {
           type: 'object',
@@ -118,7 +127,17 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
             reason: { type: 'string', maxLength: 1000 },
           },
         },
-        UnlockReply: { type: 'object', required: ['answer'], properties: { answer: { type: 'string', enum: ['yes', 'no'] }, respondent: { type: 'string' } } },
+        UnlockReply: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['answer', 'email'],
+          properties: {
+            answer: { type: 'string', enum: ['yes', 'no'] },
+            email: { type: 'string', format: 'email', description: 'Email of the person answering, as the chat platform verified it' },
+            chatUserId: { type: 'string', maxLength: 200 },
+            respondent: { type: 'string', maxLength: 200, description: 'Free-form audit label' },
+          },
+        },
         Factor: {
           type: 'object',
           properties: { id: { type: 'string' }, factorType: { type: 'string' }, provider: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' }, resettable: { type: 'boolean' } },

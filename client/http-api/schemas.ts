@@ -21,4 +21,14 @@ export const ChooseFactorsBodySchema = z.strictObject({
 
 export const ApprovalBodySchema = ApprovalDecisionSchema.strict();
 
+/** The locked-out employee's answer (UNLOCK_POLICY=ask-user), forwarded to the lockout workflow. */
+export const LockoutReplyBodySchema = z.strictObject({
+  answer: z.enum(['yes', 'no']),
+  /** The answering person's email as the chat platform verified it (the workflow checks it is the locked user's). */
+  email: z.string().trim().max(320).pipe(z.email({ message: 'expected an email address' })),
+  chatUserId: z.string().trim().min(1).max(200).optional(),
+  /** Free-form audit label (e.g. "slack:U123"). */
+  respondent: z.string().max(200).optional(),
+});
+
 export const ChatUserIdHeaderSchema = z.string().trim().min(1).max(200);

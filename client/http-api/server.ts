@@ -9,18 +9,30 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { z } from 'zod';
-import { lockoutWorkflowId, UnlockReplySchema, unlockReplySignal } from '../../workflows/lockout/messages.js';
+import { lockoutWorkflowId, unlockReplySignal } from '../../workflows/lockout/messages.js';
 import type { RefusalCode } from '../../workflows/self-service/messages.js';
 import { bearer, readBody, tokenMatches } from '../codec-server.js';
 import { decodeRequestRef, type SelfServiceClient, SelfServiceError, type SelfServiceReply } from '../self-service-client.js';
 import { openApiDocument } from './openapi.js';
-import { ApprovalBodySchema, ChatUserIdHeaderSchema, ChooseFactorsBodySchema, IdempotencyKeySchema, ResetRequestBodySchema } from './schemas.js';
+import {
+  ApprovalBodySchema,
+  ChatUserIdHeaderSchema,
+  ChooseFactorsBodySchema,
+  IdempotencyKeySchema,
+  LockoutReplyBodySchema,
+  ResetRequestBodySchema,
+} from './schemas.js';
 
 export interface HttpApiOptions {
   selfService: SelfServiceClient;
   /** For lockout replies (signals); default the self-service client's. */
   client?: Client;
   tokens: { frontend: string; token: string }[];
+  /**
+   * Bearer tokens of helpdesk tools allowed to post approvals (HTTP_API_APPROVER_TOKENS). Frontend
+   * tokens cannot approve; with none configured, approvals go through the CLI only.
+   */
+  approverTokens?: { name: string; token: string }[];
   host?: string;
   port?: number;
   log?: (level: 'info' | 'warn', message: string, meta?: Record<string, unknown>) => void;
@@ -66,13 +78,29 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<RunningHttpApi
     });
   });
 
-  function authenticate(req: IncomingMessage): string {
+  const approverTokens = opts.approverTokens ?? [];
+
+  /** The caller: a chat frontend or an approver tool (every token is compared, no early exit). */
+  function identify(req: IncomingMessage): { frontend?: string; approver?: string } {
     const given = bearer(req);
     let frontend: string | undefined;
-    // Check every token (no early exit) so timing does not reveal which one nearly matched.
+    let approver: string | undefined;
     for (const t of opts.tokens) if (tokenMatches(given, t.token) && !frontend) frontend = t.frontend;
+    for (const t of approverTokens) if (tokenMatches(given, t.token) && !approver) approver = t.name;
+    return { ...(frontend ? { frontend } : {}), ...(approver ? { approver } : {}) };
+  }
+
+  function authenticate(req: IncomingMessage): string {
+    const { frontend } = identify(req);
     if (!frontend) throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token');
     return frontend;
+  }
+
+  function authenticateApprover(req: IncomingMessage): string {
+    const who = identify(req);
+    if (who.approver) return who.approver;
+    if (who.frontend) throw new HttpError(403, 'approver_token_required', 'approvals need an approver token (HTTP_API_APPROVER_TOKENS), not a frontend token');
+    throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token');
   }
 
   async function jsonBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
@@ -107,8 +135,26 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<RunningHttpApi
     if (path === '/openapi.json' && method === 'GET') return send(res, 200, openApiDocument(baseUrl));
     if (path === '/healthz' && method === 'GET') return send(res, 200, { ok: true });
 
-    const frontend = authenticate(req);
     let m: RegExpExecArray | null;
+
+    if ((m = /^\/v1\/requests\/([^/]+)\/approval$/.exec(path))) {
+      // Approvals come from a helpdesk tool with its own token; the workflow still checks the approver.
+      const tool = authenticateApprover(req);
+      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
+      const id = pathParam(m[1]!);
+      if (!decodeRequestRef(id)) throw new HttpError(404, 'not_found', 'no such request');
+      const body = await jsonBody(req, ApprovalBodySchema);
+      const result = await selfServiceCall(() => opts.selfService.decideApproval(id, body));
+      opts.log?.('info', 'http api: approval', { via: tool, approver: body.approver, decision: body.decision, accepted: result.accepted });
+      if (!result.accepted) {
+        const code = result.code ?? (result.view.phase === 'awaiting-approval' && !result.view.approval?.decision ? 'not-allowed' : 'not-awaiting');
+        if (code === 'check-failed') throw new HttpError(503, 'approver_check_failed', result.message);
+        throw new HttpError(code === 'not-allowed' ? 403 : 409, code === 'not-allowed' ? 'approver_not_allowed' : 'not_awaiting_approval', result.message);
+      }
+      return send(res, 200, { accepted: true, message: result.message, request: result.view });
+    }
+
+    const frontend = authenticate(req);
 
     if ((m = /^\/v1\/(password-resets|mfa-resets)$/.exec(path))) {
       if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
@@ -129,7 +175,7 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<RunningHttpApi
 
     if ((m = /^\/v1\/requests\/([^/]+)$/.exec(path))) {
       if (method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
-      const id = ownRequest(frontend, decodeURIComponent(m[1]!));
+      const id = ownRequest(frontend, pathParam(m[1]!));
       const chatUser = ChatUserIdHeaderSchema.safeParse(req.headers['x-chat-user-id']);
       if (!chatUser.success) throw new HttpError(400, 'missing_chat_user', 'the X-Chat-User-Id header is required');
       return send(res, 200, await selfServiceCall(() => opts.selfService.getRequest(id, chatUser.data)));
@@ -137,31 +183,18 @@ export async function startHttpApi(opts: HttpApiOptions): Promise<RunningHttpApi
 
     if ((m = /^\/v1\/requests\/([^/]+)\/factors$/.exec(path))) {
       if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-      const id = ownRequest(frontend, decodeURIComponent(m[1]!));
+      const id = ownRequest(frontend, pathParam(m[1]!));
       const body = await jsonBody(req, ChooseFactorsBodySchema);
       return send(res, 200, await selfServiceCall(() => opts.selfService.chooseFactors(id, body.chatUserId, body.factorIds)));
     }
 
-    if ((m = /^\/v1\/requests\/([^/]+)\/approval$/.exec(path))) {
-      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-      // Approvals may come from another frontend (the helpdesk's): the workflow checks the approver.
-      const id = decodeURIComponent(m[1]!);
-      if (!decodeRequestRef(id)) throw new HttpError(404, 'not_found', 'no such request');
-      const body = await jsonBody(req, ApprovalBodySchema);
-      const result = await selfServiceCall(() => opts.selfService.decideApproval(id, body));
-      opts.log?.('info', 'http api: approval', { frontend, approver: body.approver, decision: body.decision, accepted: result.accepted });
-      if (!result.accepted) {
-        const waiting = result.view.phase === 'awaiting-approval' && !result.view.approval?.decision;
-        throw new HttpError(waiting ? 403 : 409, waiting ? 'approver_not_allowed' : 'not_awaiting_approval', result.message);
-      }
-      return send(res, 200, { accepted: true, message: result.message, request: result.view });
-    }
-
     if ((m = /^\/v1\/lockouts\/([^/]+)\/reply$/.exec(path))) {
       if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-      const userId = decodeURIComponent(m[1]!);
+      const userId = pathParam(m[1]!);
       if (!/^[A-Za-z0-9]{1,64}$/.test(userId)) throw new HttpError(400, 'invalid_user_id', 'expected an Okta user ID');
-      const body = await jsonBody(req, UnlockReplySchema);
+      // `email` is the answering person's email as the chat platform verified it: the lockout workflow
+      // accepts the answer only from the locked-out user.
+      const body = await jsonBody(req, LockoutReplyBodySchema);
       try {
         await temporal.workflow.getHandle(lockoutWorkflowId(userId)).signal(unlockReplySignal, body);
       } catch (err) {
@@ -201,6 +234,15 @@ async function selfServiceCall<T>(fn: () => Promise<T>): Promise<T> {
       throw new HttpError(status, code, err.message);
     }
     throw err;
+  }
+}
+
+/** A percent-decoded path segment; bad encoding is the caller's error (400), not ours. */
+function pathParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, 'invalid_path', 'the path is not valid percent-encoding');
   }
 }
 

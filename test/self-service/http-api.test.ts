@@ -1,12 +1,14 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are loosely typed JSON; the assertions check them */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createPayloadCodec } from '../../client/data-converter.js';
 import { startHttpApi, type RunningHttpApi } from '../../client/http-api/server.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
 
 const SLACK = 'slack-token-0123456789abcdef';
 const TEAMS = 'teams-token-0123456789abcdef';
+const APPROVER = 'helpdesk-portal-token-0123456789';
 
 describe('HTTP API for chat frontends (loopback)', () => {
   let temporal: TestTemporal;
@@ -26,7 +28,10 @@ describe('HTTP API for chat frontends (loopback)', () => {
   before(async () => {
     temporal = await testTemporal();
     env = await startSelfServiceEnv(temporal);
-    api = await startHttpApi({ selfService: env.selfService, tokens: [{ frontend: 'slack', token: SLACK }, { frontend: 'teams', token: TEAMS }], port: 0 });
+    api = await startHttpApi({ selfService: env.selfService, tokens: [{ frontend: 'slack', token: SLACK }, { frontend: 'teams', token: TEAMS }],
+      approverTokens: [{ name: 'helpdesk-portal', token: APPROVER }],
+      port: 0,
+    });
   });
   after(async () => {
     await api?.close();
@@ -60,6 +65,10 @@ describe('HTTP API for chat frontends (loopback)', () => {
     assert.equal(noKey.status, 400);
     assert.equal(noKey.body.error.code, 'invalid_idempotency_key');
     assert.equal((await call('GET', '/v1/nope')).status, 404);
+    const badPath = await call('GET', '/v1/requests/%E0%A4%A', { headers: { 'X-Chat-User-Id': 'x' } });
+    assert.equal(badPath.status, 400, 'bad percent-encoding is a client error');
+    assert.equal(badPath.body.error.code, 'invalid_path');
+    assert.equal((await call('POST', '/v1/lockouts/%ZZ/reply', { body: { answer: 'yes', email: 'a@example.com' } })).status, 400);
   });
 
   it('password reset: link for the owner, idempotent by key, scoped to the frontend', async () => {
@@ -120,14 +129,22 @@ describe('HTTP API for chat frontends (loopback)', () => {
     const created = await post('/v1/password-resets', rid(), { requester: requester(admin.login) });
     assert.equal(created.body.status, 'awaiting-approval');
     const employee = await env.newUser();
-    const nope = await call('POST', `/v1/requests/${created.body.id}/approval`, { body: { decision: 'approve', approver: employee.login, reason: 'sure' } });
+    const approval = (token: string, body: unknown) => call('POST', `/v1/requests/${created.body.id}/approval`, { token, body });
+    const frontendToken = await approval(TEAMS, { decision: 'approve', approver: 'carol@example.com', reason: 'sure' });
+    assert.equal(frontendToken.status, 403, 'a chat frontend token cannot approve');
+    assert.equal(frontendToken.body.error.code, 'approver_token_required');
+    assert.equal((await approval('wrong-token-0123456789', { decision: 'approve', approver: 'carol@example.com', reason: 'x' })).status, 401);
+    const nope = await approval(APPROVER, { decision: 'approve', approver: employee.login, reason: 'sure' });
     assert.equal(nope.status, 403);
     assert.equal(nope.body.error.code, 'approver_not_allowed');
-    const malformed = await call('POST', `/v1/requests/${created.body.id}/approval`, { body: { decision: 'maybe', approver: 'carol@example.com' } });
+    const malformed = await approval(APPROVER, { decision: 'maybe', approver: 'carol@example.com' });
     assert.equal(malformed.status, 400);
-    const yes = await call('POST', `/v1/requests/${created.body.id}/approval`, { token: TEAMS, body: { decision: 'approve', approver: 'carol@example.com', reason: 'called back' } });
+    const yes = await approval(APPROVER, { decision: 'approve', approver: 'carol@example.com', reason: 'called back' });
     assert.equal(yes.status, 200, JSON.stringify(yes.body));
-    assert.equal(yes.body.request.linkIssued !== undefined, true);
+    assert.equal(yes.body.accepted, true);
+    assert.equal(yes.body.request.approval.decision, 'approved');
+    assert.equal(yes.body.request.approval.by, 'carol@example.com');
+    assert.equal(yes.body.request.linkIssued, false, 'decided, the link comes after');
     let view: Record<string, any> = {};
     const deadline = Date.now() + 15_000;
     do {
@@ -136,13 +153,34 @@ describe('HTTP API for chat frontends (loopback)', () => {
     } while (view.status !== 'completed' && Date.now() < deadline);
     assert.equal(view.status, 'completed');
     assert.match(view.resetLink, /\/reset_password\//);
-    const again = await call('POST', `/v1/requests/${created.body.id}/approval`, { body: { decision: 'deny', approver: 'carol@example.com', reason: 'late' } });
+    const operator = await env.selfService.operatorView(created.body.id);
+    assert.equal(operator.linkIssued, true);
+    const again = await approval(APPROVER, { decision: 'deny', approver: 'carol@example.com', reason: 'late' });
     assert.equal(again.status, 409);
   });
 
-  it('lockout replies: validated, 404 when no lockout is open', async () => {
-    assert.equal((await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'perhaps' } })).status, 400);
-    const missing = await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'yes' } });
+  it('lockout replies: email required, passed through to the lockout workflow; 404 when no lockout is open', async () => {
+    assert.equal((await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'perhaps', email: 'a@example.com' } })).status, 400);
+    const noEmail = await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'yes' } });
+    assert.equal(noEmail.status, 400);
+    assert.deepEqual(noEmail.body.error.details.issues.map((i: { path: string }) => i.path), ['email']);
+    const missing = await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'yes', email: 'a@example.com' } });
     assert.equal(missing.status, 404);
+
+    // A stand-in for the lockout workflow (no worker polls its queue): the signal lands in its history.
+    const userId = `00uprobe${rid().replace(/-/g, '').slice(0, 12)}`;
+    const probe = await env.client.workflow.start('lockoutReplyProbe', { workflowId: `lockout/${userId}`, taskQueue: `nobody-${rid()}` });
+    try {
+      const reply = { answer: 'yes', email: 'bob@example.com', chatUserId: 'U123BOB', respondent: 'slack:U123BOB' };
+      const sent = await call('POST', `/v1/lockouts/${userId}/reply`, { body: reply });
+      assert.equal(sent.status, 202, JSON.stringify(sent.body));
+      const history = await probe.fetchHistory();
+      const signaled = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes)?.workflowExecutionSignaledEventAttributes;
+      assert.equal(signaled?.signalName, 'unlockReply');
+      const [payload] = await createPayloadCodec(env.config).decode(signaled!.input!.payloads! as never);
+      assert.deepEqual(JSON.parse(Buffer.from(payload!.data!).toString('utf8')), reply);
+    } finally {
+      await probe.terminate('test probe');
+    }
   });
 });
