@@ -348,31 +348,10 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
     if (payloadKeys.some((k) => k.id === id)) problems.push(`PAYLOAD_ENCRYPTION_KEYS: key ID "${id}" appears twice`);
     payloadKeys.push({ id, key });
   }
-  const tokens: SelfServiceConfig['httpApi']['tokens'] = [];
-  for (const entry of list(e.HTTP_API_TOKENS ?? '')) {
-    const sep = entry.indexOf(':');
-    const frontend = sep > 0 ? entry.slice(0, sep).trim() : '';
-    const token = sep > 0 ? entry.slice(sep + 1).trim() : '';
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(frontend) || token.length < 16) {
-      problems.push('HTTP_API_TOKENS: expected "frontendName:token,..." with tokens of at least 16 characters (not shown)');
-      break;
-    }
-    tokens.push({ frontend, token });
-  }
-  const approverTokens: SelfServiceConfig['httpApi']['approverTokens'] = [];
-  for (const entry of list(e.HTTP_API_APPROVER_TOKENS ?? '')) {
-    const sep = entry.indexOf(':');
-    const name = sep > 0 ? entry.slice(0, sep).trim() : '';
-    const token = sep > 0 ? entry.slice(sep + 1).trim() : '';
-    if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name) || token.length < 16) {
-      problems.push('HTTP_API_APPROVER_TOKENS: expected "name:token,..." with tokens of at least 16 characters (not shown)');
-      break;
-    }
-    if (tokens.some((t) => t.token === token)) {
-      problems.push('HTTP_API_APPROVER_TOKENS: an approver token must not also be a frontend token in HTTP_API_TOKENS (not shown)');
-      break;
-    }
-    approverTokens.push({ name, token });
+  const tokens = namedTokens('HTTP_API_TOKENS', e.HTTP_API_TOKENS, /^[A-Za-z0-9_-]{1,64}$/, problems).map(({ name, token }) => ({ frontend: name, token }));
+  const approverTokens = namedTokens('HTTP_API_APPROVER_TOKENS', e.HTTP_API_APPROVER_TOKENS, /^[A-Za-z0-9._@-]{1,64}$/, problems);
+  if (approverTokens.some((a) => tokens.some((t) => t.token === a.token))) {
+    problems.push('HTTP_API_APPROVER_TOKENS: an approver token must not also be a frontend token in HTTP_API_TOKENS (not shown)');
   }
   if (e.CODEC_SERVER_TOKEN !== undefined && e.CODEC_SERVER_TOKEN.length < 16) {
     problems.push('CODEC_SERVER_TOKEN: at least 16 characters (not shown)');
@@ -417,6 +396,22 @@ function resolveTls(e: ParsedEnv, problems: string[]): AppConfig['temporal']['tl
     ...(e.TEMPORAL_TLS_KEY_PATH ? { clientKeyPath: e.TEMPORAL_TLS_KEY_PATH } : {}),
     ...(e.TEMPORAL_TLS_KEY ? { clientKeyPem: e.TEMPORAL_TLS_KEY } : {}),
   };
+}
+
+/** Parses "name:token,..." (tokens of at least 16 characters); problems never quote a token. */
+function namedTokens(variable: string, raw: string | undefined, namePattern: RegExp, problems: string[]): { name: string; token: string }[] {
+  const out: { name: string; token: string }[] = [];
+  for (const entry of list(raw ?? '')) {
+    const sep = entry.indexOf(':');
+    const name = sep > 0 ? entry.slice(0, sep).trim() : '';
+    const token = sep > 0 ? entry.slice(sep + 1).trim() : '';
+    if (!namePattern.test(name) || token.length < 16) {
+      problems.push(`${variable}: expected "name:token,..." with tokens of at least 16 characters (not shown)`);
+      return [];
+    }
+    out.push({ name, token });
+  }
+  return out;
 }
 
 /** A printable summary for start-up logs: every secret replaced by its presence. */

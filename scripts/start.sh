@@ -38,6 +38,7 @@ if [ -z "${PAYLOAD_ENCRYPTION_KEYS:-}" ]; then
 fi
 # A demo chat-frontend token for the HTTP API (set HTTP_API_TOKENS for real frontends).
 export HTTP_API_TOKENS="${HTTP_API_TOKENS:-demo:demo-frontend-token-change-me}"
+export HTTP_API_APPROVER_TOKENS="${HTTP_API_APPROVER_TOKENS:-helpdesk-demo:demo-approver-token-change-me}"
 # The Web UI decodes payloads through the project's codec server (loopback only without a token).
 export TEMPORAL_UI_CODEC_ENDPOINT="${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${CODEC_SERVER_PORT:-8888}}"
 
@@ -98,6 +99,7 @@ fi
   echo "OKTA_ORG_URL=$OKTA_ORG_URL"
   [ -n "${OKTA_API_TOKEN:-}" ] && [ -n "${sim_port:-}" ] && echo "OKTA_API_TOKEN=$OKTA_API_TOKEN"
   echo "HTTP_API_TOKENS=$HTTP_API_TOKENS"
+  echo "HTTP_API_APPROVER_TOKENS=$HTTP_API_APPROVER_TOKENS"
   echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
 } >"$DATA_DIR/local-system.env.tmp"
 chmod 600 "$DATA_DIR/local-system.env.tmp"

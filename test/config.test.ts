@@ -106,6 +106,19 @@ describe('config', () => {
     assert.match(problemsOf({ APPROVAL_PASSWORD_RESET: 'boss' }).message, /APPROVAL_PASSWORD_RESET:/);
   });
 
+  it('approver tokens: separate from frontend tokens, validated, never printed', () => {
+    const frontend = 'frontend-token-0123456789';
+    const approver = 'approver-token-0123456789';
+    const ok = load({ HTTP_API_TOKENS: `slack:${frontend}`, HTTP_API_APPROVER_TOKENS: `helpdesk-console:${approver}` });
+    assert.deepEqual(ok.selfService.httpApi.approverTokens, [{ name: 'helpdesk-console', token: approver }]);
+    assert.doesNotMatch(JSON.stringify(describeConfig(ok)), new RegExp(`${frontend}|${approver}`));
+    const reused = problemsOf({ HTTP_API_TOKENS: `slack:${frontend}`, HTTP_API_APPROVER_TOKENS: `desk:${frontend}` });
+    assert.match(reused.message, /HTTP_API_APPROVER_TOKENS: an approver token must not also be a frontend token/);
+    const short = problemsOf({ HTTP_API_APPROVER_TOKENS: 'desk:short' });
+    assert.match(short.message, /HTTP_API_APPROVER_TOKENS: expected "name:token/);
+    assert.doesNotMatch(short.message + reused.message, new RegExp(`short|${frontend}`));
+  });
+
   it('parses durations', () => {
     assert.equal(parseDurationMs('30s'), 30_000);
     assert.equal(parseDurationMs('1.5m'), 90_000);
