@@ -84,6 +84,10 @@ if [ -z "${OKTA_ORG_URL:-}" ]; then
   if ! curl -fsS -o /dev/null "$OKTA_ORG_URL/__sim/health" 2>/dev/null; then
     start_bg okta-sim npx --no-install tsx okta-sim/main.ts --port "$sim_port" --seed "${OKTA_SIM_SEED:-demo}" --token "$OKTA_API_TOKEN"
     wait_http "$OKTA_ORG_URL/__sim/health" 30
+    # A new simulator has a new, in-memory System Log: a poller kept in Temporal from an earlier
+    # start holds a cursor into the old one. Start that poller afresh (a real org keeps its log).
+    "$(bash scripts/temporal-cli.sh)" workflow terminate --address "$TEMPORAL_ADDRESS" \
+      -w "lockout-poller/127.0.0.1:$sim_port" --reason "Okta simulator restarted: new System Log" >/dev/null 2>&1 || true
   else
     echo "okta-sim already running at $OKTA_ORG_URL"
   fi

@@ -86,6 +86,12 @@ export const UnlockReplySchema = z.object({
   respondent: z.string().max(200).optional(),
 });
 export type UnlockReply = z.infer<typeof UnlockReplySchema>;
+/**
+ * What the workflow accepts: replies sent before the email was required lack it. Such a reply is
+ * honoured only by runs that began before replies were verified; newer runs ignore it.
+ */
+export const ReceivedUnlockReplySchema = UnlockReplySchema.extend({ email: UnlockReplySchema.shape.email.optional() });
+export type ReceivedUnlockReply = z.infer<typeof ReceivedUnlockReplySchema>;
 export const unlockReplySignal = defineSignal<[UnlockReply]>('unlockReply');
 
 export type LockoutPhase = 'checking' | 'awaiting-user' | 'unlocking' | 'notifying' | 'done';
@@ -110,7 +116,7 @@ export interface LockoutState {
   statusAfter?: string;
   events: LockoutEvent[];
   eventsReceived: number;
-  reply?: UnlockReply;
+  reply?: ReceivedUnlockReply;
   /** Replies ignored because they did not come from the locked-out user. */
   rejectedReplies?: number;
   /** Passes over the user's state: more than one when the user was locked again meanwhile. */

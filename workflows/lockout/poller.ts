@@ -210,7 +210,8 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   };
 
   const handlePage = async (page: Awaited<ReturnType<typeof oktaReadLogPage>>) => {
-    for (const bad of page.malformed) {
+    // `?? []`: pages read by a worker from before malformed-event reporting have no such field.
+    for (const bad of page.malformed ?? []) {
       skip({ uuid: bad.uuid ?? `(page item ${bad.index})`, eventType: '(unreadable)', published: '', why: `malformed event: ${bad.problem}` });
     }
     const byUser = new Map<string, { user: LockedUser; events: LockoutEvent[] }>();

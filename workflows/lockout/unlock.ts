@@ -8,6 +8,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -22,14 +23,14 @@ import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '
 import {
   LockedUserSchema,
   LockoutEventSchema,
-  UnlockReplySchema,
+  ReceivedUnlockReplySchema,
   lockoutEpisodeEndedSignal,
   lockoutEventSignal,
   lockoutStateQuery,
   unlockReplySignal,
   type LockoutOutcome,
   type LockoutState,
-  type UnlockReply,
+  type ReceivedUnlockReply,
 } from './messages.js';
 
 export const LockoutInputSchema = z.object({
@@ -70,7 +71,7 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     eventsReceived: 1,
     notified: false,
   };
-  let reply: UnlockReply | undefined;
+  let reply: ReceivedUnlockReply | undefined;
 
   setHandler(lockoutStateQuery, () => state);
   setHandler(lockoutEventSignal, (raw) => {
@@ -83,7 +84,7 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     if (state.events.length < MAX_EVENTS_KEPT && !state.events.some((e) => e.uuid === event.data.uuid)) state.events.push(event.data);
   });
   setHandler(unlockReplySignal, (raw) => {
-    const parsedReply = UnlockReplySchema.safeParse(raw);
+    const parsedReply = ReceivedUnlockReplySchema.safeParse(raw);
     if (!parsedReply.success) {
       log.warn('ignored malformed unlock reply', { problem: z.prettifyError(parsedReply.error) });
       return;
@@ -124,7 +125,9 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     for (;;) {
       const remaining = deadline - new Date().getTime();
       if (remaining <= 0 || !(await condition(() => reply !== undefined, remaining))) return false;
-      const responder = await okta.oktaFindUser(reply!.email);
+      // Runs that began before replies were verified keep their original behaviour on replay.
+      if (!patched(VERIFY_REPLY_SENDER)) return true;
+      const responder = reply!.email ? await okta.oktaFindUser(reply!.email) : null;
       if (responder?.id === input.user.id) return true;
       // Someone else (or an unknown email) answered: maybe the very person spraying passwords.
       state.rejectedReplies = (state.rejectedReplies ?? 0) + 1;
@@ -191,7 +194,7 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     // Events that arrived after the status check may mean the user was locked again meanwhile (the
     // poller sends them here while this episode is open): look again, or they would go unanswered.
     const maybeRelocked = state.eventsReceived > pass.eventsAtCheck && RECHECK_AFTER.has(pass.outcome);
-    if (!maybeRelocked) break;
+    if (!maybeRelocked || !patched(RECHECK_RELOCKED_USER)) break;
     if (round >= MAX_PASSES) {
       log.warn('user keeps getting locked out: leaving it to a human', { userId: input.user.id, passes: round });
       break;
@@ -200,6 +203,10 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   }
   return finish(outcome);
 }
+
+// Workflow versioning markers (`patched`): changes after the first release, so older runs still replay.
+const VERIFY_REPLY_SENDER = 'lockout-verify-reply-sender';
+const RECHECK_RELOCKED_USER = 'lockout-recheck-relocked-user';
 
 /** Outcomes after which the user may be locked again by a newer event (the others keep the lock on purpose). */
 const RECHECK_AFTER = new Set<LockoutOutcome>(['unlocked', 'already-unlocked', 'not-locked', 'unlock-unconfirmed']);
