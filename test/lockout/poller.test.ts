@@ -83,7 +83,12 @@ describe('lockout poller against the Okta simulator', () => {
     const user = await f.sim.control.createUser({ login: 'relocked@example.com' });
     f.notifier.slowFor.set(user.id, 3_000); // the child is still telling the user when the second lock comes
     await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    await eventually('the first unlock', async () => (await unlockCalls(f, user.id)) === 1);
+    // Locked again once the child has unlocked and confirmed ACTIVE (2 reads of the user), while it
+    // is still telling the user about it.
+    await eventually('the first unlock confirmed', async () => {
+      const reads = await f.sim.control.requests({ pathPrefix: `/api/v1/users/${user.id}`, method: 'GET' });
+      return (await unlockCalls(f, user.id)) === 1 && reads.filter((r) => r.path === `/api/v1/users/${user.id}`).length >= 2;
+    });
     await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
     const state = await lockoutResult(f, user.id);
     assert.equal(state.outcome, 'unlocked');

@@ -200,8 +200,12 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
       });
       state.openEpisodes[user.id] = child.firstExecutionRunId;
       state.lockoutsStarted += 1;
-      for (const event of rest) await child.signal(lockoutEventSignal, event);
-      state.eventsForwarded += rest.length;
+      try {
+        for (const event of rest) await child.signal(lockoutEventSignal, event);
+        state.eventsForwarded += rest.length;
+      } catch {
+        // The child finished already: it handled this episode, and these events are part of it.
+      }
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // An episode is open that this run did not know of (e.g. started before a reset): join it.
