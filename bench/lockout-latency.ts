@@ -6,7 +6,8 @@
  * Prints figures; docs/benchmarks.md records them.
  */
 import { lockoutWorkflowId } from '../workflows/lockout/messages.js';
-import { eventually, lockoutFixture } from '../test/lockout/fixture.js';
+import { eventually } from '../test/helpers/eventually.js';
+import { lockoutFixture } from '../test/lockout/fixture.js';
 
 const poll = process.env.BENCH_POLL ?? '30s';
 const lockouts = Number(process.env.BENCH_LOCKOUTS ?? 10);

@@ -17,7 +17,7 @@ import type { Client } from '@temporalio/client';
 import { lockoutState, pausePoller, pollerState, pollNow, resumePoller } from './lockout-client.js';
 import { SelfServiceClient } from './self-service-client.js';
 import { connectTemporalClient } from './temporal-connection.js';
-import { ConfigError, loadConfig, type AppConfig } from '../temporal.config.js';
+import { ConfigError, loadConfigOrExit, type AppConfig } from '../temporal.config.js';
 import { diagnosticsWorkflowId } from '../workflows/diagnostics.js';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -161,16 +161,7 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   let client: Client;
   try {
     client = await connectTemporalClient(config);

@@ -9,6 +9,7 @@ ensure_node_modules() {
 }
 
 # Custom search attributes this project writes; registered when the dev server starts.
+# Keep in step with PROJECT_SEARCH_ATTRIBUTES in workflows/search-attributes.ts.
 SEARCH_ATTRIBUTES=(OktaUserId=Keyword OktaLogin=Keyword AccessAction=Keyword AccessOutcome=Keyword AccessRequestId=Keyword)
 
 search_attribute_flags() {

@@ -14,3 +14,6 @@ export const AccessActionKey = defineSearchAttributeKey('AccessAction', SearchAt
 export const AccessOutcomeKey = defineSearchAttributeKey('AccessOutcome', SearchAttributeType.KEYWORD);
 /** The chat frontend's request ID, for self-service requests. */
 export const AccessRequestIdKey = defineSearchAttributeKey('AccessRequestId', SearchAttributeType.KEYWORD);
+
+/** Every key above: what a server must have registered before these workflows run. */
+export const PROJECT_SEARCH_ATTRIBUTES = [OktaUserIdKey, OktaLoginKey, AccessActionKey, AccessOutcomeKey, AccessRequestIdKey] as const;

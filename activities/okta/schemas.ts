@@ -64,7 +64,6 @@ export function projectLogEvent(event: LogEvent): LogEvent {
   for (const key of LOG_EVENT_FIELDS) if (event[key] !== undefined) out[key] = event[key];
   return out as LogEvent;
 }
-export const LogEventListSchema = z.array(LogEventSchema);
 
 export const UserSchema = z.looseObject({
   id: z.string(),

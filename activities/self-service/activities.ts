@@ -5,6 +5,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../../temporal.config.js';
+import type { Notifier } from '../notify/notifier.js';
 
 export type SelfServiceActionName = 'reset-password' | 'reset-mfa';
 
@@ -32,12 +33,6 @@ export interface SelfServicePolicy {
   oktaActivityTimeoutMs: number;
 }
 
-/** Structurally compatible with the lead's `Notifier` (activities/notify/notifier.ts). */
-export interface SelfServiceNotifier {
-  readonly name: string;
-  notify(n: { kind: 'self-service'; userId: string; login?: string; text: string; workflowId: string; data?: Record<string, unknown> }): Promise<void>;
-}
-
 export interface SelfServiceNotification {
   userId: string;
   login?: string;
@@ -52,7 +47,7 @@ export interface SelfServiceActivityDeps {
   /** For the daily limit (visibility count). */
   client: Client;
   /** Where employees are told about their request; absent = log only (links withheld). */
-  notifier?: SelfServiceNotifier;
+  notifier?: Notifier;
   /** The Okta org in use (the simulator's URL when no org is configured). */
   orgUrl?: string;
 }

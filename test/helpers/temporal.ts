@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../temporal.config.js';
+import { PROJECT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { createWorkers, shutdownWorkers, workerList, type ProjectWorkers, type WorkerActivities } from '../../workers/create-workers.js';
 
 let runtimeInstalled = false;
@@ -26,14 +27,6 @@ function quietRuntime(): void {
     // Already installed by an earlier helper in this process.
   }
 }
-
-export const SEARCH_ATTRIBUTES = {
-  OktaUserId: 'Keyword',
-  OktaLogin: 'Keyword',
-  AccessAction: 'Keyword',
-  AccessOutcome: 'Keyword',
-  AccessRequestId: 'Keyword',
-} as const;
 
 export interface TestTemporal {
   address: string;
@@ -63,7 +56,7 @@ async function connect(): Promise<TestTemporal> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path },
-      searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name]) => ({ name, type: 'KEYWORD' as const })),
+      searchAttributes: PROJECT_SEARCH_ATTRIBUTES.map((key) => ({ name: key.name, type: 'KEYWORD' as const })),
       extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
     },
   });

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { replyToUnlockQuestion } from '../../client/lockout-client.js';
 import { lockoutStateQuery, lockoutWorkflowId, unlockReplySignal, type LockoutState } from '../../workflows/lockout/messages.js';
 import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
-import { eventually, lockoutFixture, type LockoutFixture } from './fixture.js';
+import { eventually } from '../helpers/eventually.js';
+import { lockoutFixture, type LockoutFixture } from './fixture.js';
 
 describe('lockout workflow: unlock policies', () => {
   let f: LockoutFixture;

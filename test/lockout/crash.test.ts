@@ -16,7 +16,7 @@ import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js'
 import { loadConfig, type AppConfig } from '../../temporal.config.js';
 import { lockoutPollerWorkflowId, lockoutStateQuery, lockoutWorkflowId, pollerStateQuery, type LockoutState } from '../../workflows/lockout/messages.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { eventually } from './fixture.js';
+import { eventually } from '../helpers/eventually.js';
 
 const { PendingActivityState } = protos.temporal.api.enums.v1;
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { lockoutStateQuery, lockoutWorkflowId, type LockoutState } from '../../workflows/lockout/messages.js';
-import { eventually, lockoutFixture, type LockoutFixture } from './fixture.js';
+import { eventually } from '../helpers/eventually.js';
+import { lockoutFixture, type LockoutFixture } from './fixture.js';
 
 /** Waits for the user's lockout child to finish and returns its final state. */
 async function lockoutResult(f: LockoutFixture, userId: string): Promise<LockoutState> {

@@ -5,7 +5,8 @@ import { generateKeyPair, exportPKCS8 } from 'jose';
 import { createProjectActivities } from '../../workers/activities.js';
 import { loadConfig } from '../../temporal.config.js';
 import { lockoutWorkflowId, type LockoutState } from '../../workflows/lockout/messages.js';
-import { eventually, lockoutFixture, type LockoutFixture } from './fixture.js';
+import { eventually } from '../helpers/eventually.js';
+import { lockoutFixture, type LockoutFixture } from './fixture.js';
 
 after(async () => {
   await (await testTemporal()).close();

@@ -10,7 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { replyToUnlockQuestion } from '../../client/lockout-client.js';
 import { lockoutPollerWorkflowId, lockoutWorkflowId } from '../../workflows/lockout/messages.js';
 import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
-import { eventually, lockoutFixture } from '../lockout/fixture.js';
+import { eventually } from '../helpers/eventually.js';
+import { lockoutFixture } from '../lockout/fixture.js';
 
 const out = new URL('./histories/', import.meta.url);
 const f = await lockoutFixture({ LOCKOUT_POLL_INTERVAL: '200ms' });

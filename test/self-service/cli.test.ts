@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runCli, UsageError } from '../../client/cli.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { eventually } from '../helpers/eventually.js';
 import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
 
 describe('operator CLI', () => {
@@ -38,12 +39,11 @@ describe('operator CLI', () => {
     const after = await cli('requests', 'show', reply.id);
     assert.match(after.text, /"linkIssued": true/);
     assert.doesNotMatch(after.text, /reset_password/);
-    const deadline = Date.now() + 15_000;
-    let listed = await cli('requests', 'list', '--user', admin.login);
-    while (!listed.text.includes('link-issued') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      listed = await cli('requests', 'list', '--user', admin.login);
-    }
+    // Visibility is eventually consistent: wait until the finished run is listed.
+    const listed = await eventually('the run listed as link-issued', async () => {
+      const out = await cli('requests', 'list', '--user', admin.login);
+      return out.text.includes('link-issued') && out;
+    });
     assert.match(listed.text, new RegExp(`${reply.workflowId}.*COMPLETED.*link-issued`));
   });
 

@@ -1,13 +1,12 @@
 /** A self-service test environment: Okta simulator, real workers with the codec, a codec client. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
-import { createOktaClient } from '../../activities/okta/client.js';
-import { createOktaActivities } from '../../activities/okta-activities.js';
-import { createSelfServiceActivities, type SelfServiceNotifier } from '../../activities/self-service/activities.js';
+import type { Notifier } from '../../activities/notify/notifier.js';
 import { createDataConverter } from '../../client/data-converter.js';
 import { SelfServiceClient } from '../../client/self-service-client.js';
 import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js';
 import type { AppConfig } from '../../temporal.config.js';
+import { createProjectActivities } from '../../workers/activities.js';
 import { startTestWorkers, testConfig, type RunningWorkers, type TestTemporal } from '../helpers/temporal.js';
 
 // Stable across test runs: runs from earlier runs on a reused dev server stay readable.
@@ -53,7 +52,7 @@ export async function startSelfServiceEnv(
   const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, dataConverter });
   const notifications: Notification[] = [];
   const state = { failDelivery: false };
-  const notifier: SelfServiceNotifier = {
+  const notifier: Notifier = {
     name: options.notifierName ?? 'test',
     async notify(n) {
       if (state.failDelivery) throw Object.assign(new Error('webhook answered 410'), { retryable: false });
@@ -63,10 +62,8 @@ export async function startSelfServiceEnv(
   const workers = await startTestWorkers(
     temporal,
     config,
-    {
-      general: createSelfServiceActivities({ config, client, notifier }),
-      okta: createOktaActivities(createOktaClient({ orgUrl: okta.url, auth: { kind: 'ssws', token: okta.apiToken }, requestTimeoutMs: 5_000 })),
-    },
+    // The worker's own wiring (workers/activities.ts), with a notifier the tests can read.
+    createProjectActivities(config, { notifier, client }),
     { dataConverter },
   );
   const selfService = new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue, frontend: 'test' });

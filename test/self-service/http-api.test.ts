@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createPayloadCodec } from '../../client/data-converter.js';
 import { startHttpApi, type RunningHttpApi } from '../../client/http-api/server.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { eventually } from '../helpers/eventually.js';
 import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
 
 const SLACK = 'slack-token-0123456789abcdef';
@@ -114,11 +115,7 @@ describe('HTTP API for chat frontends (loopback)', () => {
     assert.deepEqual((await env.sim.control.listFactors(user.id)).map((f) => f.factorType), ['push']);
 
     await env.client.workflow.getHandle(chosen.body.workflowId, chosen.body.runId).result();
-    const deadline = Date.now() + 15_000;
-    while ((await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessOutcome = "factors-reset"`)).count < 1) {
-      assert.ok(Date.now() < deadline, 'visibility caught up');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually('visibility caught up', async () => (await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessOutcome = "factors-reset"`)).count >= 1);
     const limited = await post('/v1/mfa-resets', rid(), { requester: requester(user.login) });
     assert.equal(limited.status, 429);
     assert.equal(limited.body.error.code, 'daily_limit');
@@ -145,12 +142,10 @@ describe('HTTP API for chat frontends (loopback)', () => {
     assert.equal(yes.body.request.approval.decision, 'approved');
     assert.equal(yes.body.request.approval.by, 'carol@example.com');
     assert.equal(yes.body.request.linkIssued, false, 'decided, the link comes after');
-    let view: Record<string, any> = {};
-    const deadline = Date.now() + 15_000;
-    do {
-      view = (await call('GET', `/v1/requests/${created.body.id}`, { headers: { 'X-Chat-User-Id': requester(admin.login).chatUserId } })).body;
-      if (view.status !== 'completed') await new Promise((r) => setTimeout(r, 100));
-    } while (view.status !== 'completed' && Date.now() < deadline);
+    const view: Record<string, any> = await eventually('the request completed', async () => {
+      const body = (await call('GET', `/v1/requests/${created.body.id}`, { headers: { 'X-Chat-User-Id': requester(admin.login).chatUserId } })).body;
+      return body.status === 'completed' && body;
+    });
     assert.equal(view.status, 'completed');
     assert.match(view.resetLink, /\/reset_password\//);
     const operator = await env.selfService.operatorView(created.body.id);

@@ -4,19 +4,9 @@ import type { Payload } from '@temporalio/common';
 import { createPayloadCodec } from '../../client/data-converter.js';
 import { ENCRYPTED_ENCODING } from '../../client/payload-codec.js';
 import { approvalSignal, cancelRequestSignal, operatorViewQuery } from '../../workflows/self-service/messages.js';
+import { eventually } from '../helpers/eventually.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
-
-/** Polls until fn returns a truthy value (no fixed sleeps). */
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Fails (instead of hanging the suite) when a promise does not settle in time. */
 async function within<T>(p: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
@@ -161,10 +151,10 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
     assert.equal(ok.accepted, true, ok.message);
     assert.equal(ok.view.approval?.rejectedAttempts, 2);
 
-    const done = await eventually(async () => {
+    const done = await eventually('completion', async () => {
       const v = await env.selfService.getRequest(first.id, first.target ? requester(admin.login).chatUserId : 'x');
       return v.status === 'completed' && v;
-    }, 'completion');
+    });
     assert.ok(done.resetLink);
     const joined = await env.selfService.getRequest(second.id, 'admin-on-teams');
     assert.equal(joined.resetLink, done.resetLink, 'both of the owner\'s requests see the one link');
@@ -181,10 +171,10 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
     assert.equal(selfApprove.accepted, false, 'a requester may not approve their own request');
     const no = await env.selfService.decideApproval(denied.id, { decision: 'deny', approver: 'carol@example.com', reason: 'no ticket' });
     assert.equal(no.accepted, true);
-    const deniedView = await eventually(async () => {
+    const deniedView = await eventually('denied', async () => {
       const v = await env.selfService.getRequest(denied.id, requester(helper.login).chatUserId);
       return v.status === 'denied' && v;
-    }, 'denied');
+    });
     assert.match(deniedView.message, /no ticket/);
     assert.ok(env.notifications.some((n) => n.userId === employee.id && /denied/.test(n.text)), 'employee told');
     assert.equal((await env.sim.control.getUser(employee.id)).status, 'ACTIVE');
@@ -192,10 +182,10 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
     const approved = await env.selfService.requestPasswordReset({ requestId: rid(), requester: requester(helper.login), target: employee.login });
     assert.notEqual(approved.runId, denied.runId);
     await env.selfService.decideApproval(approved.workflowId, { decision: 'approve', approver: 'carol@example.com', reason: 'ticket 42' });
-    const view = await eventually(async () => {
+    const view = await eventually('completed', async () => {
       const v = await env.selfService.getRequest(approved.id, requester(helper.login).chatUserId);
       return v.status === 'completed' && v;
-    }, 'completed');
+    });
     assert.equal(view.resetLink, undefined, 'the helpdesk never sees the link');
     assert.ok(env.notifications.some((n) => n.userId === employee.id && n.text.includes('/reset_password/')), 'the employee got it directly');
   });
@@ -222,10 +212,7 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
 
     // Daily limit (1 MFA reset a day): wait until visibility counts the first, then ask again.
     await env.client.workflow.getHandle(done.workflowId, done.runId).result();
-    await eventually(
-      async () => (await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessAction = "reset-mfa" AND AccessOutcome = "factors-reset"`)).count === 1,
-      'visibility',
-    );
+    await eventually('visibility', async () => (await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessAction = "reset-mfa" AND AccessOutcome = "factors-reset"`)).count === 1);
     const again = await env.selfService.requestMfaReset({ requestId: rid(), requester: requester(user.login) });
     assert.equal(again.status, 'refused');
     assert.equal(again.refusal?.code, 'daily-limit');
@@ -283,10 +270,10 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
     await faulty.sim.control.setFaults([{ endpoint: `/api/v1/users/${approver.id}/groups`, type: '500' }]);
     try {
       await handle.signal(approvalSignal, { decision: 'approve', approver: approver.login, reason: 'ticket 7' });
-      const view = await eventually(async () => {
+      const view = await eventually('the failed check recorded', async () => {
         const v = await handle.query(operatorViewQuery);
         return v.approval?.lastError !== undefined && v;
-      }, 'the failed check recorded');
+      });
       assert.match(view.approval!.lastError!, /could not be checked/);
       assert.equal(view.approval?.decision, undefined);
       assert.equal(view.approval?.rejectedAttempts, 0, 'an Okta failure is not a refusal');
@@ -369,10 +356,7 @@ describe('self-service workflows (dev server + Okta simulator)', () => {
     const first = await env.selfService.requestMfaReset({ requestId: rid(), requester: asker, target: user.login });
     assert.equal(first.status, 'awaiting-choice', first.message);
     // Visibility lag: the open run counts once its OktaUserId is indexed.
-    await eventually(
-      async () => (await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessAction = "reset-mfa" AND ExecutionStatus = "Running"`)).count === 1,
-      'visibility',
-    );
+    await eventually('visibility', async () => (await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessAction = "reset-mfa" AND ExecutionStatus = "Running"`)).count === 1);
     const second = await env.selfService.requestMfaReset({ requestId: rid(), requester: asker });
     assert.notEqual(second.workflowId, first.workflowId, 'keyed by email, not login');
     assert.equal(second.status, 'refused', second.message);
