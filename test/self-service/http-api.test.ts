@@ -1,9 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are loosely typed JSON; the assertions check them */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createPayloadCodec } from '../../client/data-converter.js';
 import { startHttpApi, type RunningHttpApi } from '../../client/http-api/server.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { lockoutStateQuery, lockoutWorkflowId } from '../../workflows/lockout/messages.js';
+import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
 import { eventually } from '../helpers/eventually.js';
 import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
 
@@ -154,7 +155,7 @@ describe('HTTP API for chat frontends (loopback)', () => {
     assert.equal(again.status, 409);
   });
 
-  it('lockout replies: email required, passed through to the lockout workflow; 404 when no lockout is open', async () => {
+  it('lockout replies: email required; the real lockout workflow unlocks on the owner\'s yes; 404 when no lockout is open', async () => {
     assert.equal((await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'perhaps', email: 'a@example.com' } })).status, 400);
     const noEmail = await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'yes' } });
     assert.equal(noEmail.status, 400);
@@ -162,20 +163,23 @@ describe('HTTP API for chat frontends (loopback)', () => {
     const missing = await call('POST', '/v1/lockouts/00unknown0000000000/reply', { body: { answer: 'yes', email: 'a@example.com' } });
     assert.equal(missing.status, 404);
 
-    // A stand-in for the lockout workflow (no worker polls its queue): the signal lands in its history.
-    const userId = `00uprobe${rid().replace(/-/g, '').slice(0, 12)}`;
-    const probe = await env.client.workflow.start('lockoutReplyProbe', { workflowId: `lockout/${userId}`, taskQueue: `nobody-${rid()}` });
-    try {
-      const reply = { answer: 'yes', email: 'bob@example.com', chatUserId: 'U123BOB', respondent: 'slack:U123BOB' };
-      const sent = await call('POST', `/v1/lockouts/${userId}/reply`, { body: reply });
-      assert.equal(sent.status, 202, JSON.stringify(sent.body));
-      const history = await probe.fetchHistory();
-      const signaled = history.events?.find((e) => e.workflowExecutionSignaledEventAttributes)?.workflowExecutionSignaledEventAttributes;
-      assert.equal(signaled?.signalName, 'unlockReply');
-      const [payload] = await createPayloadCodec(env.config).decode(signaled!.input!.payloads! as never);
-      assert.deepEqual(JSON.parse(Buffer.from(payload!.data!).toString('utf8')), reply);
-    } finally {
-      await probe.terminate('test probe');
-    }
+    // The real lockout workflow (ask-user) on the real workers: the HTTP reply unlocks the user.
+    const login = `locked.${rid()}@example.com`;
+    const user = await env.sim.control.createUser({ login });
+    const { events } = await env.sim.control.lockUser(user.id, { via: 'failed-signins' });
+    const lock = events.find((e) => e.eventType === 'user.account.lock')!;
+    const handle = await env.client.workflow.start(lockoutWorkflow, {
+      workflowId: lockoutWorkflowId(user.id),
+      taskQueue: env.config.temporal.taskQueue,
+      args: [{ user: { id: user.id, login }, firstEvent: { uuid: lock.uuid, eventType: lock.eventType, published: lock.published }, policy: 'ask-user', askUserTimeoutMs: 60_000, oktaTaskQueue: env.config.temporal.oktaTaskQueue }],
+    });
+    await eventually('the user asked', async () => (await handle.query(lockoutStateQuery)).phase === 'awaiting-user');
+    const reply = { answer: 'yes', email: login, chatUserId: 'U123LOCKED', respondent: 'slack:U123LOCKED' };
+    const sent = await call('POST', `/v1/lockouts/${user.id}/reply`, { body: reply });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const state = await handle.result();
+    assert.deepEqual(state.reply, reply);
+    assert.equal(state.outcome, 'unlocked');
+    assert.equal((await env.sim.control.getUser(user.id)).status, 'ACTIVE');
   });
 });
