@@ -2,8 +2,9 @@
  * The lockout family's public contract: workflow IDs, signals, queries and the shapes they carry.
  * Shared by the workflows, the client, the CLI and the HTTP API.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { ProjectedLogEventSchema } from './log-event.js';
 
 export type UnlockPolicy = 'auto' | 'ask-user' | 'notify-only';
 
@@ -39,6 +40,29 @@ export type LockedUser = z.infer<typeof LockedUserSchema>;
 export const lockoutEventSignal = defineSignal<[LockoutEvent]>('lockoutEvent');
 // Child → poller: the episode is over, a new event for this user starts a new child.
 export const lockoutEpisodeEndedSignal = defineSignal<[{ userId: string; runId: string }]>('lockoutEpisodeEnded');
+
+/**
+ * Push → poller: System Log events delivered by an Okta event hook, already projected
+ * (`projectLogEvent`). They join exactly the poller's own dispatch: deduplicated by event UUID with
+ * what polling reads, one episode per user. The validator refuses malformed or oversized batches
+ * and a full queue, so a refused push is never half-taken (Okta retries; polling is the backstop).
+ */
+export const MAX_PUSHED_EVENTS = 100;
+export const PushLockoutEventsSchema = z.object({
+  events: z.array(ProjectedLogEventSchema).min(1).max(MAX_PUSHED_EVENTS),
+  /** Where the events came from, for the audit trail, e.g. "event-hook". */
+  source: z.string().min(1).max(64),
+});
+export type PushLockoutEvents = z.infer<typeof PushLockoutEventsSchema>;
+export interface PushLockoutEventsResult {
+  /** New lockout events queued for dispatch. */
+  accepted: number;
+  /** Already seen (by an earlier push or a poll). */
+  duplicates: number;
+  /** Not lockout events, or naming no valid user. */
+  skipped: number;
+}
+export const pushLockoutEventsUpdate = defineUpdate<PushLockoutEventsResult, [PushLockoutEvents]>('pushLockoutEvents');
 
 // Operators → poller.
 export const pausePollerSignal = defineSignal<[{ by?: string; reason?: string }?]>('pausePoller');
