@@ -9,15 +9,17 @@
  *   lockouts list [--open] [--limit N]                      lockout episodes
  *   lockouts show <oktaUserId>                              one lockout's state
  *   poller status|pause|resume|poll-now [--org URL] [--as login]
+ *   report [--since 30d] [--json]                           lockouts, resets, approvals, minutes saved
  *   doctor                                                  client → server → worker round trip
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
+import { aggregateReport, collectReportRuns, formatReport } from './report.js';
 import { lockoutState, pausePoller, pollerState, pollNow, resumePoller } from './lockout-client.js';
 import { SelfServiceClient } from './self-service-client.js';
 import { connectTemporalClient } from './temporal-connection.js';
-import { ConfigError, loadConfigOrExit, type AppConfig } from '../temporal.config.js';
+import { ConfigError, loadConfigOrExit, parseDurationMs, type AppConfig } from '../temporal.config.js';
 import { diagnosticsWorkflowId } from '../workflows/diagnostics.js';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -29,6 +31,7 @@ const USAGE = `usage: npm run cli -- <command>
   lockouts list [--open] [--limit N]
   lockouts show <oktaUserId>
   poller status|pause|resume|poll-now [--org <url>] [--as <login>]
+  report [--since 30d] [--json]
   doctor`;
 
 export class UsageError extends Error {}
@@ -142,6 +145,16 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       else if (sub === 'poll-now') await pollNow(client, orgUrl);
       else break;
       if (sub !== 'status') out(`poller ${sub}: sent`);
+      return 0;
+    }
+    case 'report': {
+      const sinceMs = parseDurationMs(str(p, 'since') ?? '30d');
+      if (sinceMs === undefined || sinceMs <= 0 || sinceMs > 400 * 86_400_000) throw new UsageError('--since: a duration such as 7d, 30d or 12h (at most 400d)');
+      const until = new Date();
+      const since = new Date(until.getTime() - sinceMs);
+      const { runs, truncated } = await collectReportRuns(client, { since });
+      const report = aggregateReport(runs, { since, until, minutesPerTicket: config.report.minutesPerTicket });
+      out(p.flags.json ? JSON.stringify({ ...report, truncated }, null, 2) : formatReport(report, truncated));
       return 0;
     }
     case 'doctor': {
