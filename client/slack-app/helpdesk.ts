@@ -1,0 +1,109 @@
+/**
+ * Helpdesk approvals in Slack. The self-service workflows do not call anyone when they need an
+ * approval: the run waits in phase `awaiting-approval` and is found through visibility (running
+ * `reset-password` / `reset-mfa` runs) and its operator view. So this posts each waiting run once to
+ * the helpdesk channel — at once for requests made in Slack, and by a periodic sweep for requests
+ * from any other frontend. Approve/Deny: the approver is the Slack user who clicked (Slack signed
+ * the click), mapped to Okta by their Slack-verified email; the workflow checks they are helpdesk
+ * and not a requester, and the message is updated with the outcome.
+ */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { decodeRequestRef, encodeRequestRef, SelfServiceError } from '../self-service-client.js';
+import { errorKind, NO_VERIFIED_EMAIL, type SlackAppContext } from './context.js';
+import { verifiedEmail } from './identity.js';
+import { ACTIONS, approvalDecidedMessage, approvalRequestMessage } from './messages.js';
+
+/** Runs looked at per sweep, and runs remembered as posted (oldest forgotten first). */
+const SWEEP_LIMIT = 200;
+const REMEMBERED = 5_000;
+
+export interface Approvals {
+  /** Posts the run of this request reference to the helpdesk channel, once, if it awaits approval. */
+  announce(id: string): Promise<void>;
+  /** Looks for runs awaiting approval that were not posted yet (other frontends, restarts). */
+  sweep(): Promise<void>;
+}
+
+export function registerApprovals(app: App, ctx: SlackAppContext): Approvals {
+  const channel = ctx.helpdeskChannel;
+  /** runId → the post in flight or done. */
+  const posted = new Map<string, Promise<void>>();
+
+  async function post(id: string): Promise<void> {
+    // Bounded: a run whose worker is gone must not hold up the sweep.
+    const view = await ctx.temporal.withDeadline(Date.now() + 10_000, () => ctx.selfService.operatorView(id));
+    if (view.phase !== 'awaiting-approval' || view.approval?.decision) throw new NotWaiting();
+    await ctx.web.chat.postMessage({ channel: channel!, ...approvalRequestMessage(view, id) });
+    ctx.log('info', 'slack: approval request posted', { workflowId: view.workflowId });
+  }
+
+  async function announce(id: string): Promise<void> {
+    const ref = decodeRequestRef(id);
+    if (!channel || !ref) return;
+    let pending = posted.get(ref.runId);
+    if (!pending) {
+      pending = post(id);
+      posted.set(ref.runId, pending);
+      if (posted.size > REMEMBERED) posted.delete(posted.keys().next().value!);
+    }
+    try {
+      await pending;
+    } catch (err) {
+      posted.delete(ref.runId); // not waiting yet, or the post failed: the next sweep looks again
+      if (!(err instanceof NotWaiting)) throw err;
+    }
+  }
+
+  async function sweep(): Promise<void> {
+    if (!channel) return;
+    let seen = 0;
+    const query = `AccessAction IN ("reset-password", "reset-mfa") AND ExecutionStatus = "Running" AND TaskQueue = "${ctx.taskQueue}"`;
+    for await (const wf of ctx.temporal.workflow.list({ query })) {
+      if (++seen > SWEEP_LIMIT || ctx.signal.aborted) break;
+      if (posted.has(wf.runId)) continue;
+      // Approvals address the run; the request part of the reference is not used for them.
+      await announce(encodeRequestRef({ workflowId: wf.workflowId, runId: wf.runId, requestId: 'approval' })).catch((err: unknown) =>
+        ctx.log('warn', 'slack: approval not posted', { error: errorKind(err) }),
+      );
+    }
+  }
+
+  app.action<BlockAction<ButtonAction>>(ACTIONS.approval, async ({ ack, body, action, client }) => {
+    await ack();
+    const where = body.channel?.id;
+    const ts = body.message?.ts;
+    // Only clicks on our posts in the helpdesk channel count.
+    if (!channel || where !== channel || !ts || !decodeRequestRef(action.value ?? '')) {
+      ctx.log('warn', 'slack: approval click outside the helpdesk channel ignored', { channel: where ?? '(none)' });
+      return;
+    }
+    const clicker = body.user.id;
+    const tell = (text: string) => client.chat.postEphemeral({ channel, user: clicker, text });
+    const email = await verifiedEmail(client, clicker);
+    if (!email) {
+      await tell(NO_VERIFIED_EMAIL);
+      return;
+    }
+    const decision = action.action_id === 'approval_approve' ? 'approve' : 'deny';
+    try {
+      const result = await ctx.selfService.decideApproval(action.value!, {
+        decision,
+        approver: email,
+        reason: `${decision === 'approve' ? 'Approved' : 'Denied'} in Slack by ${email}`,
+      });
+      ctx.log('info', 'slack: approval decision', { decision, accepted: result.accepted, workflowId: result.view.workflowId });
+      if (!result.accepted) {
+        await tell(result.code === 'check-failed' ? `Your decision could not be checked right now; try again. (${result.message})` : result.message);
+        return;
+      }
+      await client.chat.update({ channel, ts, ...approvalDecidedMessage(result.view, decision, clicker, email) });
+    } catch (err) {
+      if (!(err instanceof SelfServiceError)) throw err;
+      await tell(err.message);
+    }
+  });
+
+  return { announce, sweep };
+}
+
+class NotWaiting extends Error {}
