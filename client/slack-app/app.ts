@@ -69,7 +69,9 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
     logLevel: LogLevel.WARN,
     bodyLimit: '64kb',
   });
-  const app = new App({ token: deps.slack.botToken, receiver, logLevel: LogLevel.WARN, clientOptions });
+  // Deferred: the token check (auth.test) fails start-up with an error instead of an unhandled rejection later.
+  const app = new App({ token: deps.slack.botToken, receiver, logLevel: LogLevel.WARN, clientOptions, deferInitialization: true });
+  await app.init();
   const approvals = registerApprovals(app, ctx);
   registerEmployeeHandlers(app, ctx, { announceApproval: approvals.announce, watchForMs: deps.watchForMs, watchIntervalMs: deps.watchIntervalMs ?? 2_000 });
   registerLockoutReplies(app, ctx);

@@ -28,6 +28,12 @@ const app = await startSlackApp({
   ...(notifierSecret ? { notifierSecret } : {}),
   // A request waiting for approval is followed until its approval can no longer arrive.
   watchForMs: config.selfService.approval.timeoutMs + config.selfService.mfaChoiceTimeoutMs + 5 * 60_000,
+}).catch(async (err: unknown) => {
+  // Typically a wrong SLACK_BOT_TOKEN (auth.test refused) or Slack unreachable: say which, not a stack trace.
+  const code = (err as { code?: string; data?: { error?: string } }).data?.error ?? (err as { code?: string }).code ?? 'unknown';
+  console.error(`Slack app: cannot start: ${err instanceof Error ? err.name : 'error'} (${code}). Check SLACK_BOT_TOKEN and that slack.com is reachable.`);
+  await client.connection.close();
+  process.exit(2);
 });
 console.log(`Slack app: ${app.url}${SLACK_EVENTS_PATH} (Slack request URL)`);
 console.log(
