@@ -20,6 +20,8 @@ export interface ReportRun {
   status: string;
   startTime: Date;
   closeTime?: Date;
+  /** Lockouts: when Okta locked the account (the first lock event's `published`), from the run's result. */
+  lockedAt?: Date;
   /** Self-service only: whether helpdesk approval was needed, and the decision's time. */
   approval?: { required: boolean; decision?: 'approved' | 'denied'; at?: Date };
 }
@@ -39,7 +41,7 @@ export interface Report {
     byOutcome: Record<string, number>;
     /** Unlocked by the product (outcome `unlocked` or `already-unlocked`): no helpdesk involved. */
     resolvedAutomatically: number;
-    /** From the lockout's detection (the run's start) to its end, for runs that unlocked. */
+    /** From Okta's lock event (else the run's start, i.e. detection) to the end of the run, for runs that unlocked. */
     timeToUnlock: Distribution;
   };
   selfService: Record<string, { total: number; open: number; byOutcome: Record<string, number> }>;
@@ -88,7 +90,7 @@ export function aggregateReport(runs: ReportRun[], opts: { since: Date; until: D
   const lockoutOutcomes: Record<string, number> = {};
   for (const r of lockouts) bump(lockoutOutcomes, r.status === 'RUNNING' ? 'pending' : r.outcome);
   const unlocked = lockouts.filter((r) => UNLOCKED.has(r.outcome) && r.status !== 'RUNNING');
-  const unlockTimes = unlocked.filter((r) => r.closeTime).map((r) => r.closeTime!.getTime() - r.startTime.getTime());
+  const unlockTimes = unlocked.filter((r) => r.closeTime).map((r) => r.closeTime!.getTime() - (r.lockedAt ?? r.startTime).getTime());
 
   const selfService: Report['selfService'] = {};
   const resets = runs.filter((r) => r.action === 'reset-password' || r.action === 'reset-mfa');
@@ -126,7 +128,8 @@ export function aggregateReport(runs: ReportRun[], opts: { since: Date; until: D
   };
 }
 
-/** The parts of a self-service result the report reads (tolerant: other fields may change). */
+/** The parts of the results the report reads (tolerant: other fields may change). */
+const LockoutResultSchema = z.object({ events: z.array(z.object({ published: z.string() })).optional() });
 const ResultApprovalSchema = z.object({
   approval: z
     .object({ required: z.boolean(), decision: z.enum(['approved', 'denied']).optional(), at: z.string().optional() })
@@ -157,20 +160,36 @@ export async function collectReportRuns(client: Client, opts: CollectOptions): P
     }
     runs.push(toReportRun(wf));
   }
-  const needResult = runs.filter((r) => r.action !== 'unlock' && r.status === 'COMPLETED');
+  // Results hold what visibility does not: the lock time, the approval. Only the close event is read.
+  const needResult = runs.filter((r) => r.status === 'COMPLETED');
   await forEachLimited(needResult, opts.concurrency ?? 8, async (run) => {
     try {
-      const result = ResultApprovalSchema.safeParse(await client.workflow.getHandle(run.workflowId, run.runId).result());
-      const a = result.success ? result.data.approval : undefined;
-      if (a) {
-        const at = a.at ? new Date(a.at) : undefined;
-        run.approval = { required: a.required, ...(a.decision ? { decision: a.decision } : {}), ...(at && !Number.isNaN(at.getTime()) ? { at } : {}) };
-      }
+      const result: unknown = await client.workflow.getHandle(run.workflowId, run.runId).result();
+      if (run.action === 'unlock') addLockTime(run, LockoutResultSchema.safeParse(result).data);
+      else addApproval(run, ResultApprovalSchema.safeParse(result).data?.approval);
     } catch {
-      // A result that cannot be read (e.g. an old key is gone) leaves the run without approval data.
+      // A result that cannot be read (e.g. an old key is gone): the run keeps what visibility said.
     }
   });
   return { runs, truncated };
+}
+
+const validDate = (iso: string | undefined) => {
+  const d = iso ? new Date(iso) : undefined;
+  return d && !Number.isNaN(d.getTime()) ? d : undefined;
+};
+
+function addLockTime(run: ReportRun, result: z.infer<typeof LockoutResultSchema> | undefined): void {
+  const times = (result?.events ?? []).map((e) => validDate(e.published)).filter((d): d is Date => d !== undefined);
+  const first = times.sort((a, b) => a.getTime() - b.getTime())[0];
+  // A lock time after the run's end is not trustworthy (clock skew): keep the run's start then.
+  if (first && (!run.closeTime || first <= run.closeTime)) run.lockedAt = first;
+}
+
+function addApproval(run: ReportRun, a: z.infer<typeof ResultApprovalSchema>['approval']): void {
+  if (!a) return;
+  const at = validDate(a.at);
+  run.approval = { required: a.required, ...(a.decision ? { decision: a.decision } : {}), ...(at ? { at } : {}) };
 }
 
 function toReportRun(wf: WorkflowExecutionInfo): ReportRun {

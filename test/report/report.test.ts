@@ -36,7 +36,8 @@ describe('report: aggregation (pure)', () => {
       run('unlock', 'unlocked', 2),
       run('unlock', 'unlocked', 4),
       run('unlock', 'already-unlocked', 6),
-      run('unlock', 'unlocked', 100),
+      // Locked 20 s before the run started (the poll's delay): counted from the lock, 100 + 20 s.
+      run('unlock', 'unlocked', 100, { lockedAt: at(-20) }),
       run('unlock', 'declined', 30),
       run('unlock', 'pending', undefined),
       run('reset-password', 'link-issued', 3),
@@ -53,8 +54,8 @@ describe('report: aggregation (pure)', () => {
     assert.equal(report.lockouts.open, 1);
     assert.equal(report.lockouts.resolvedAutomatically, 4);
     assert.deepEqual(report.lockouts.byOutcome, { unlocked: 3, 'already-unlocked': 1, declined: 1, pending: 1 });
-    // 2, 4, 6, 100 s: median 5 s, p95 between 6 and 100 (85.9 s).
-    assert.deepEqual(report.lockouts.timeToUnlock, { count: 4, medianMs: 5_000, p95Ms: 85_900 });
+    // 2, 4, 6, 120 s: median 5 s, p95 between 6 and 120 (102.9 s).
+    assert.deepEqual(report.lockouts.timeToUnlock, { count: 4, medianMs: 5_000, p95Ms: 102_900 });
     assert.deepEqual(report.selfService['reset-password'], { total: 3, open: 0, byOutcome: { 'link-issued': 2, refused: 1 } });
     assert.deepEqual(report.selfService['reset-mfa'], { total: 4, open: 1, byOutcome: { 'factors-reset': 1, denied: 1, expired: 1, pending: 1 } });
     assert.equal(report.approvals.required, 3);
@@ -115,11 +116,13 @@ describe('report: real runs on the dev server', () => {
     assert.ok(decided.accepted, decided.message);
     await env.client.workflow.getHandle(pending.workflowId, pending.runId).result();
 
-    const report = await eventually('all four runs closed in visibility', async () => {
+    const { runs, report } = await eventually('all four runs closed in visibility', async () => {
       const { runs } = await collectReportRuns(env.client, { since, extraQuery: `TaskQueue = "${queue}"` });
       const r = aggregateReport(runs, { since, until: new Date(), minutesPerTicket: 10 });
-      return r.lockouts.resolvedAutomatically === 2 && r.selfService['reset-password']?.byOutcome['link-issued'] === 2 && r;
+      return r.lockouts.resolvedAutomatically === 2 && r.selfService['reset-password']?.byOutcome['link-issued'] === 2 && { runs, report: r };
     });
+    // Time to unlock counts from Okta's lock event (read from the run's result), which precedes the run.
+    for (const r of runs.filter((x) => x.action === 'unlock')) assert.ok(r.lockedAt && r.lockedAt <= r.startTime, 'lock time from the result');
     assert.equal(report.lockouts.timeToUnlock.count, 2);
     assert.ok(report.lockouts.timeToUnlock.p95Ms! > 0 && report.lockouts.timeToUnlock.p95Ms! < 30_000);
     assert.equal(report.approvals.required, 1);
