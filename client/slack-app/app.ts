@@ -32,6 +32,8 @@ export interface SlackAppDeps {
   /** How often open requests are checked for approvals to post; 0 = never. Default 15 s. */
   approvalSweepMs?: number;
   watchIntervalMs?: number;
+  /** Requests per Slack user per minute (default 5). */
+  perUserPerMinute?: number;
   log?: SlackLog;
 }
 
@@ -73,7 +75,12 @@ export async function startSlackApp(deps: SlackAppDeps): Promise<RunningSlackApp
   const app = new App({ token: deps.slack.botToken, receiver, logLevel: LogLevel.WARN, clientOptions, deferInitialization: true });
   await app.init();
   const approvals = registerApprovals(app, ctx);
-  registerEmployeeHandlers(app, ctx, { announceApproval: approvals.announce, watchForMs: deps.watchForMs, watchIntervalMs: deps.watchIntervalMs ?? 2_000 });
+  registerEmployeeHandlers(app, ctx, {
+    announceApproval: approvals.announce,
+    watchForMs: deps.watchForMs,
+    watchIntervalMs: deps.watchIntervalMs ?? 2_000,
+    perUserPerMinute: deps.perUserPerMinute ?? 5,
+  });
   registerLockoutReplies(app, ctx);
   app.error(async (err) => log('warn', 'slack: handler failed', { error: errorKind(err.original ?? err) }));
 

@@ -11,6 +11,7 @@ import { SelfServiceError, type SelfServiceReply } from '../self-service-client.
 import { errorKind, NO_VERIFIED_EMAIL, SOMETHING_WENT_WRONG, type SlackAppContext } from './context.js';
 import { verifiedEmail } from './identity.js';
 import { ACTIONS, esc, HELP_TEXT, homeView, requestReplyMessage, type SlackMessage } from './messages.js';
+import { createUserRateLimit } from './rate-limit.js';
 
 type Reply = (message: SlackMessage) => Promise<unknown>;
 
@@ -25,10 +26,15 @@ export interface EmployeeOptions {
   watchForMs: number;
   /** First poll delay of the watcher (grows to 15 s). */
   watchIntervalMs: number;
+  /** Requests (and factor choices) per Slack user per minute. */
+  perUserPerMinute: number;
 }
+
+const TOO_MANY = 'You have asked several times in a short while. Wait a minute, then try again.';
 
 export function registerEmployeeHandlers(app: App, ctx: SlackAppContext, opts: EmployeeOptions): void {
   const watching = new Set<string>();
+  const allow = createUserRateLimit(opts.perUserPerMinute, 60_000);
 
   /** Polls a pending request until it settles, then DMs the answer (the link only to its owner). */
   async function watch(reply: SelfServiceReply, slackUserId: string): Promise<void> {
@@ -75,6 +81,10 @@ export function registerEmployeeHandlers(app: App, ctx: SlackAppContext, opts: E
   }
 
   async function startReset(kind: 'password' | 'mfa', slackUserId: string, key: string | undefined, send: Reply): Promise<void> {
+    if (!allow(slackUserId)) {
+      await send({ text: TOO_MANY });
+      return;
+    }
     await guarded(send, async () => {
       const email = await verifiedEmail(ctx.web, slackUserId);
       if (!email) {
@@ -120,6 +130,10 @@ export function registerEmployeeHandlers(app: App, ctx: SlackAppContext, opts: E
     try {
       choice = FactorChoiceSchema.parse(JSON.parse(action.value ?? ''));
     } catch {
+      return;
+    }
+    if (!allow(slackUserId)) {
+      await send({ text: TOO_MANY });
       return;
     }
     await guarded(send, async () => {

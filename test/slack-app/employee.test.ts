@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createUserRateLimit } from '../../client/slack-app/rate-limit.js';
 import { selfServiceWorkflowId } from '../../workflows/self-service/messages.js';
 import { eventually } from '../helpers/eventually.js';
 import { slackFixture, SIGNING_SECRET, type SlackFixture } from './fixture.js';
@@ -87,6 +88,31 @@ describe('Slack app: employees', () => {
     assert.equal(done!.replace_original, true);
     assert.match(String(done!.text), /MFA factors were reset/);
     assert.deepEqual((await f.sim.control.listFactors(carl.oktaId)).map((x) => x.factorType), ['sms']);
+  });
+
+  it('no verified email, no request; a storm of commands from one person is cut to five a minute', async () => {
+    f.slack.members.set('U0BOTLIKE', { isBot: true, email: 'bot@example.com' });
+    const bot = await f.command('U0BOTLIKE', 'password');
+    const [noEmail] = await eventually('the answer', async () => responsesTo(bot.responseUrl).length > 0 && responsesTo(bot.responseUrl));
+    assert.match(String(noEmail!.text), /no verified email/);
+
+    const eve = await f.person();
+    const sent = await Promise.all(Array.from({ length: 7 }, () => f.command(eve.slackId, 'password')));
+    const answers = await eventually('seven answers', async () => {
+      const all = sent.flatMap((c) => responsesTo(c.responseUrl));
+      return all.length === 7 && all;
+    });
+    assert.equal(answers.filter((a) => /several times/.test(String(a.text))).length, 2);
+    // The two refused never reached the product: no identity lookup, no workflow call.
+    assert.equal(f.slack.callsOf('users.info').filter((c) => c.args.user === eve.slackId).length, 5);
+  });
+
+  it('rate limit: a sliding window per user, bounded in users', () => {
+    const allow = createUserRateLimit(2, 1_000, 2);
+    assert.deepEqual([allow('a', 0), allow('a', 10), allow('a', 20), allow('b', 20)], [true, true, false, true]);
+    assert.equal(allow('a', 1_011), true, 'the first hit left the window');
+    allow('c', 1_100); // a third user: the least recent ('b') is forgotten
+    assert.deepEqual([allow('b', 1_100), allow('b', 1_100), allow('b', 1_100)], [true, true, false]);
   });
 
   it('App Home: opening it publishes the buttons; a click answers by DM', async () => {
