@@ -4,14 +4,16 @@
  * `reset-password` / `reset-mfa` runs) and its operator view. So this posts each waiting run once to
  * the helpdesk channel — at once for requests made in Slack, and by a periodic sweep for requests
  * from any other frontend. Approve/Deny: the approver is the Slack user who clicked (Slack signed
- * the click), mapped to Okta by their Slack-verified email; the workflow checks they are helpdesk
- * and not a requester, and the message is updated with the outcome.
+ * the click; Deny first asks for the reason the employee will read, in a modal), mapped to Okta by
+ * their Slack-verified email; the workflow checks they are helpdesk and not a requester, and the
+ * message is updated with the outcome.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { z } from 'zod';
 import { decodeRequestRef, encodeRequestRef, SelfServiceError } from '../self-service-client.js';
 import { errorKind, NO_VERIFIED_EMAIL, type SlackAppContext } from './context.js';
 import { verifiedEmail } from './identity.js';
-import { ACTIONS, approvalDecidedMessage, approvalRequestMessage } from './messages.js';
+import { ACTIONS, approvalDecidedMessage, approvalRequestMessage, DENY_REASON_CALLBACK, DENY_REASON_INPUT, denyReasonView } from './messages.js';
 
 /** Runs looked at per sweep, and runs remembered as posted (oldest forgotten first). */
 const SWEEP_LIMIT = 200;
@@ -68,42 +70,74 @@ export function registerApprovals(app: App, ctx: SlackAppContext): Approvals {
     }
   }
 
-  app.action<BlockAction<ButtonAction>>(ACTIONS.approval, async ({ ack, body, action, client }) => {
-    await ack();
-    const where = body.channel?.id;
-    const ts = body.message?.ts;
-    // Only clicks on our posts in the helpdesk channel count.
-    if (!channel || where !== channel || !ts || !decodeRequestRef(action.value ?? '')) {
-      ctx.log('warn', 'slack: approval click outside the helpdesk channel ignored', { channel: where ?? '(none)' });
-      return;
-    }
-    const clicker = body.user.id;
-    const tell = (text: string) => client.chat.postEphemeral({ channel, user: clicker, text });
-    const email = await verifiedEmail(client, clicker);
+  /** Decides as the Slack user who clicked (their Slack-verified email) and updates the posted request. */
+  async function decide(where: { channel: string; ts: string }, ref: string, clicker: string, decision: 'approve' | 'deny', reason?: string): Promise<void> {
+    const tell = (text: string) => ctx.web.chat.postEphemeral({ channel: where.channel, user: clicker, text });
+    const email = await verifiedEmail(ctx.web, clicker);
     if (!email) {
       await tell(NO_VERIFIED_EMAIL);
       return;
     }
-    const decision = action.action_id === 'approval_approve' ? 'approve' : 'deny';
     try {
-      const result = await ctx.selfService.decideApproval(action.value!, {
+      const result = await ctx.selfService.decideApproval(ref, {
         decision,
         approver: email,
-        reason: `${decision === 'approve' ? 'Approved' : 'Denied'} in Slack by ${email}`,
+        reason: reason ?? `${decision === 'approve' ? 'Approved' : 'Denied'} in Slack by ${email}`,
       });
       ctx.log('info', 'slack: approval decision', { decision, accepted: result.accepted, workflowId: result.view.workflowId });
       if (!result.accepted) {
         await tell(result.code === 'check-failed' ? `Your decision could not be checked right now; try again. (${result.message})` : result.message);
         return;
       }
-      await client.chat.update({ channel, ts, ...approvalDecidedMessage(result.view, decision, clicker, email) });
+      await ctx.web.chat.update({ channel: where.channel, ts: where.ts, ...approvalDecidedMessage(result.view, decision, clicker, email, reason) });
     } catch (err) {
       if (!(err instanceof SelfServiceError)) throw err;
       await tell(err.message);
     }
+  }
+
+  app.action<BlockAction<ButtonAction>>(ACTIONS.approval, async ({ ack, body, action }) => {
+    await ack();
+    const where = body.channel?.id;
+    const ts = body.message?.ts;
+    const ref = action.value ?? '';
+    // Only clicks on our posts in the helpdesk channel count.
+    if (!channel || where !== channel || !ts || !decodeRequestRef(ref)) {
+      ctx.log('warn', 'slack: approval click outside the helpdesk channel ignored', { channel: where ?? '(none)' });
+      return;
+    }
+    if (action.action_id === 'approval_approve') {
+      await decide({ channel, ts }, ref, body.user.id, 'approve');
+      return;
+    }
+    // A denial tells the employee why: ask the approver in a modal (the decision happens on submit).
+    await ctx.web.views.open({ trigger_id: body.trigger_id, view: denyReasonView(JSON.stringify({ ref, ts })) });
+  });
+
+  app.view(DENY_REASON_CALLBACK, async ({ ack, body, view }) => {
+    const meta = DenyMetaSchema.safeParse(safeJson(view.private_metadata));
+    const reason = view.state.values[DENY_REASON_INPUT]?.[DENY_REASON_INPUT]?.value?.trim() ?? '';
+    if (!reason || reason.length > 500) {
+      await ack({ response_action: 'errors', errors: { [DENY_REASON_INPUT]: 'Say in a few words why (at most 500 characters).' } });
+      return;
+    }
+    await ack();
+    if (!channel || !meta.success || !decodeRequestRef(meta.data.ref)) return;
+    await decide({ channel, ts: meta.data.ts }, meta.data.ref, body.user.id, 'deny', reason);
   });
 
   return { announce, sweep };
 }
 
 class NotWaiting extends Error {}
+
+/** What the deny modal carries from the click to the submission (set by us; Slack returns it as is). */
+const DenyMetaSchema = z.object({ ref: z.string().min(1).max(1000), ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/) });
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -95,10 +95,35 @@ export function approvalRequestMessage(view: OperatorView, ref: string): SlackMe
 }
 
 /** The same message once decided: the buttons are gone, the outcome and who decided are shown. */
-export function approvalDecidedMessage(view: OperatorView, decision: 'approve' | 'deny', slackUserId: string, email: string): SlackMessage {
-  const outcome = `${decision === 'approve' ? ':white_check_mark: Approved' : ':no_entry: Denied'} by <@${slackUserId}> (${esc(email)})`;
+export function approvalDecidedMessage(view: OperatorView, decision: 'approve' | 'deny', slackUserId: string, email: string, reason?: string): SlackMessage {
+  const outcome =
+    `${decision === 'approve' ? ':white_check_mark: Approved' : ':no_entry: Denied'} by <@${slackUserId}> (${esc(email)})` +
+    (reason ? `: ${esc(clip(reason, 500))}` : '');
   const text = `${approvalSummary(view)}\n${outcome}`;
   return { text, blocks: [section(text)] };
+}
+
+export const DENY_REASON_CALLBACK = 'approval_deny_reason';
+export const DENY_REASON_INPUT = 'reason';
+
+/** The modal asking a helpdesk approver why they deny (the employee is told this reason). */
+export function denyReasonView(privateMetadata: string): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: DENY_REASON_CALLBACK,
+    private_metadata: privateMetadata,
+    title: { type: 'plain_text', text: 'Deny the request' },
+    submit: { type: 'plain_text', text: 'Deny' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: DENY_REASON_INPUT,
+        label: { type: 'plain_text', text: 'Why? The employee reads this.' },
+        element: { type: 'plain_text_input', action_id: DENY_REASON_INPUT, multiline: true, max_length: 500 },
+      },
+    ],
+  };
 }
 
 export function homeView(): types.HomeView {

@@ -179,6 +179,21 @@ export function buttonClickBody(fields: {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
+/** A view_submission payload: a modal submitted, with its text inputs (block ID = action ID). */
+export function viewSubmissionBody(fields: { userId: string; callbackId: string; privateMetadata: string; inputs: Record<string, string> }): string {
+  const values = Object.fromEntries(Object.entries(fields.inputs).map(([id, value]) => [id, { [id]: { type: 'plain_text_input', value } }]));
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0TEAM', domain: 'acme' },
+    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: 'T0TEAM' },
+    api_app_id: 'A0APP',
+    token: 'legacy-verification-token-unused',
+    trigger_id: triggerId(),
+    view: { id: 'V0MODAL', team_id: 'T0TEAM', type: 'modal', callback_id: fields.callbackId, private_metadata: fields.privateMetadata, state: { values }, hash: 'h', blocks: [] },
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
 export function eventBody(event: Record<string, unknown>): string {
   return JSON.stringify({ token: 'unused', team_id: 'T0TEAM', api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${Date.now()}`, event_time: Math.floor(Date.now() / 1000), event });
 }

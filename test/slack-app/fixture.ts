@@ -14,7 +14,7 @@ import type { AppConfig } from '../../temporal.config.js';
 import { createProjectActivities } from '../../workers/activities.js';
 import { startTestWorkers, testConfig, testTemporal, type RunningWorkers, type TestTemporal } from '../helpers/temporal.js';
 import { TEST_KEY } from '../self-service/helpers.js';
-import { buttonClickBody, commandBody, eventBody, postToSlackApp, startFakeSlack, type FakeSlack, type SignOptions } from './fake-slack.js';
+import { buttonClickBody, commandBody, eventBody, postToSlackApp, startFakeSlack, viewSubmissionBody, type FakeSlack, type SignOptions } from './fake-slack.js';
 
 export const SIGNING_SECRET = 'test-slack-signing-secret-0123456789';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
@@ -40,6 +40,7 @@ export interface SlackFixture {
   command(userId: string, text: string, sign?: Partial<SignOptions>): Promise<{ status: number; text: string; responseUrl: string }>;
   click(fields: Parameters<typeof buttonClickBody>[0]): Promise<{ status: number; text: string }>;
   event(event: Record<string, unknown>): Promise<{ status: number; text: string }>;
+  submit(fields: Parameters<typeof viewSubmissionBody>[0]): Promise<{ status: number; text: string }>;
   close(): Promise<void>;
 }
 
@@ -112,6 +113,7 @@ export async function slackFixture(env: Record<string, string> = {}): Promise<Sl
     },
     click: (fields) => postToSlackApp(events, buttonClickBody(fields), 'application/x-www-form-urlencoded', { secret: SIGNING_SECRET }),
     event: (event) => postToSlackApp(events, eventBody(event), 'application/json', { secret: SIGNING_SECRET }),
+    submit: (fields) => postToSlackApp(events, viewSubmissionBody(fields), 'application/x-www-form-urlencoded', { secret: SIGNING_SECRET }),
     async close() {
       await app.close();
       await workers.stop();

@@ -60,7 +60,7 @@ describe('Slack app: helpdesk approvals and lockout DMs', () => {
     assert.doesNotMatch(channelText(), /reset_password/);
   });
 
-  it('a request made elsewhere (HTTP API, CLI) is posted once by the sweep; Deny updates the message', async () => {
+  it('a request made elsewhere (HTTP API, CLI) is posted once by the sweep; Deny asks for the reason the employee reads', async () => {
     const admin = await f.person({ groups: ['Okta Admins'] });
     const carol = await f.person({ groups: ['Helpdesk'] });
     const other = new SelfServiceClient(f.client, { taskQueue: f.config.temporal.taskQueue, oktaTaskQueue: f.config.temporal.oktaTaskQueue, frontend: 'web' });
@@ -73,10 +73,26 @@ describe('Slack app: helpdesk approvals and lockout DMs', () => {
     assert.equal(mine().length, 1, 'posted once');
     assert.match(String(mine()[0]!.args.text), /MFA reset.*\n.*\n.*\nFactors to reset: /);
     const deny = buttonsOf(mine()[0]!.args.blocks).find((b) => b.action_id === 'approval_deny')!;
-    await f.click({ userId: carol.slackId, actionId: 'approval_deny', value: deny.value, channelId: HELPDESK_CHANNEL, messageTs: '1700000000.000099' });
-    const updated = await eventually('chat.update', async () => f.slack.callsOf('chat.update').find((c) => c.args.ts === '1700000000.000099'));
-    assert.match(String(updated.args.text), /Denied by/);
-    assert.equal((await f.client.workflow.getHandle(reply.workflowId, reply.runId).result()).outcome, 'denied');
+    const ts = '1700000000.000099';
+    await f.click({ userId: carol.slackId, actionId: 'approval_deny', value: deny.value, channelId: HELPDESK_CHANNEL, messageTs: ts });
+    const modal = await eventually('the reason modal', async () => f.slack.callsOf('views.open')[0]);
+    const view = modal.args.view as { callback_id: string; private_metadata: string };
+    assert.equal(f.slack.callsOf('chat.update').filter((c) => c.args.ts === ts).length, 0, 'nothing decided before the reason');
+
+    // An empty reason keeps the modal open with an error; a real one denies.
+    const empty = await f.submit({ userId: carol.slackId, callbackId: view.callback_id, privateMetadata: view.private_metadata, inputs: { reason: '  ' } });
+    assert.match(empty.text, /"response_action":"errors"/);
+    const submitted = await f.submit({ userId: carol.slackId, callbackId: view.callback_id, privateMetadata: view.private_metadata, inputs: { reason: 'No ticket for this; call the helpdesk' } });
+    assert.equal(submitted.status, 200);
+    const updated = await eventually('chat.update', async () => f.slack.callsOf('chat.update').find((c) => c.args.ts === ts));
+    assert.match(String(updated.args.text), new RegExp(`Denied by <@${carol.slackId}>.*No ticket for this`));
+    const result = await f.client.workflow.getHandle(reply.workflowId, reply.runId).result();
+    assert.equal(result.outcome, 'denied');
+    assert.equal(result.approval?.by, carol.login);
+    assert.equal(result.approval?.reason, 'No ticket for this; call the helpdesk');
+    // The employee is told, by DM through the worker's webhook, with the reason.
+    await eventually('the denial DM', async () => posts(admin.slackId).find((c) => /denied.*No ticket for this/.test(String(c.args.text))));
+
     // A click from another channel is ignored: nobody is looked up, nothing is said.
     const before = f.slack.calls.length;
     await f.click({ userId: carol.slackId, actionId: 'approval_approve', value: deny.value, channelId: 'C0RANDOM' });
