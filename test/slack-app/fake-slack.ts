@@ -154,6 +154,17 @@ export function commandBody(fields: { userId: string; text: string; responseUrl:
   }).toString();
 }
 
+/** What every interaction payload carries: the workspace, the person, a fresh trigger. */
+function interactionFrom(userId: string) {
+  return {
+    team: { id: 'T0TEAM', domain: 'acme' },
+    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEAM' },
+    api_app_id: 'A0APP',
+    token: 'legacy-verification-token-unused',
+    trigger_id: triggerId(),
+  };
+}
+
 /** A block_actions payload: a button click on a message. */
 export function buttonClickBody(fields: {
   userId: string;
@@ -165,11 +176,7 @@ export function buttonClickBody(fields: {
 }): string {
   const payload = {
     type: 'block_actions',
-    team: { id: 'T0TEAM', domain: 'acme' },
-    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: 'T0TEAM' },
-    api_app_id: 'A0APP',
-    token: 'legacy-verification-token-unused',
-    trigger_id: triggerId(),
+    ...interactionFrom(fields.userId),
     container: { type: 'message', message_ts: fields.messageTs ?? '1700000000.000001', channel_id: fields.channelId ?? 'D0DM' },
     channel: { id: fields.channelId ?? 'D0DM', name: 'directmessage' },
     message: { type: 'message', ts: fields.messageTs ?? '1700000000.000001', text: '' },
@@ -184,11 +191,7 @@ export function viewSubmissionBody(fields: { userId: string; callbackId: string;
   const values = Object.fromEntries(Object.entries(fields.inputs).map(([id, value]) => [id, { [id]: { type: 'plain_text_input', value } }]));
   const payload = {
     type: 'view_submission',
-    team: { id: 'T0TEAM', domain: 'acme' },
-    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: 'T0TEAM' },
-    api_app_id: 'A0APP',
-    token: 'legacy-verification-token-unused',
-    trigger_id: triggerId(),
+    ...interactionFrom(fields.userId),
     view: { id: 'V0MODAL', team_id: 'T0TEAM', type: 'modal', callback_id: fields.callbackId, private_metadata: fields.privateMetadata, state: { values }, hash: 'h', blocks: [] },
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
