@@ -4,9 +4,10 @@
  * and close times) plus, for finished self-service runs, the approval record in their result (the
  * close event only, not the history). `aggregateReport` is pure; `collectReportRuns` does the I/O.
  */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { AccessActionKey, AccessOutcomeKey } from '../workflows/search-attributes.js';
+import { listRuns } from './visibility.js';
 
 /** One run as the report sees it. */
 export interface ReportRun {
@@ -147,19 +148,19 @@ export interface CollectOptions {
 }
 
 export async function collectReportRuns(client: Client, opts: CollectOptions): Promise<{ runs: ReportRun[]; truncated: boolean }> {
-  const maxRuns = opts.maxRuns ?? 20_000;
   const query =
     `AccessAction IN ("unlock", "reset-password", "reset-mfa") AND StartTime >= "${opts.since.toISOString()}"` +
     (opts.extraQuery ? ` AND (${opts.extraQuery})` : '');
-  const runs: ReportRun[] = [];
-  let truncated = false;
-  for await (const wf of client.workflow.list({ query })) {
-    if (runs.length >= maxRuns) {
-      truncated = true;
-      break;
-    }
-    runs.push(toReportRun(wf));
-  }
+  const listed = await listRuns(client, query, opts.maxRuns ?? 20_000);
+  const runs: ReportRun[] = listed.runs.map((r) => ({
+    workflowId: r.workflowId,
+    runId: r.runId,
+    action: r.keywords[AccessActionKey.name] ?? '',
+    outcome: r.keywords[AccessOutcomeKey.name] ?? 'pending',
+    status: r.status,
+    startTime: r.startTime,
+    ...(r.closeTime ? { closeTime: r.closeTime } : {}),
+  }));
   // Results hold what visibility does not: the lock time, the approval. Only the close event is read.
   const needResult = runs.filter((r) => r.status === 'COMPLETED');
   await forEachLimited(needResult, opts.concurrency ?? 8, async (run) => {
@@ -171,7 +172,7 @@ export async function collectReportRuns(client: Client, opts: CollectOptions): P
       // A result that cannot be read (e.g. an old key is gone): the run keeps what visibility said.
     }
   });
-  return { runs, truncated };
+  return { runs, truncated: listed.truncated };
 }
 
 const validDate = (iso: string | undefined) => {
@@ -190,19 +191,6 @@ function addApproval(run: ReportRun, a: z.infer<typeof ResultApprovalSchema>['ap
   if (!a) return;
   const at = validDate(a.at);
   run.approval = { required: a.required, ...(a.decision ? { decision: a.decision } : {}), ...(at ? { at } : {}) };
-}
-
-function toReportRun(wf: WorkflowExecutionInfo): ReportRun {
-  const sa = wf.typedSearchAttributes;
-  return {
-    workflowId: wf.workflowId,
-    runId: wf.runId,
-    action: String(sa.get(AccessActionKey) ?? ''),
-    outcome: String(sa.get(AccessOutcomeKey) ?? 'pending'),
-    status: wf.status.name,
-    startTime: wf.startTime,
-    ...(wf.closeTime ? { closeTime: wf.closeTime } : {}),
-  };
 }
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -11,6 +11,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { z } from 'zod';
 import { decodeRequestRef, encodeRequestRef, SelfServiceError } from '../self-service-client.js';
+import { listRuns } from '../visibility.js';
 import { errorKind, NO_VERIFIED_EMAIL, type SlackAppContext } from './context.js';
 import { verifiedEmail } from './identity.js';
 import { ACTIONS, approvalDecidedMessage, approvalRequestMessage, DENY_REASON_CALLBACK, DENY_REASON_INPUT, denyReasonView } from './messages.js';
@@ -58,13 +59,13 @@ export function registerApprovals(app: App, ctx: SlackAppContext): Approvals {
 
   async function sweep(): Promise<void> {
     if (!channel) return;
-    let seen = 0;
     const query = `AccessAction IN ("reset-password", "reset-mfa") AND ExecutionStatus = "Running" AND TaskQueue = "${ctx.taskQueue}"`;
-    for await (const wf of ctx.temporal.workflow.list({ query })) {
-      if (++seen > SWEEP_LIMIT || ctx.signal.aborted) break;
-      if (posted.has(wf.runId)) continue;
+    const { runs } = await listRuns(ctx.temporal, query, SWEEP_LIMIT);
+    for (const run of runs) {
+      if (ctx.signal.aborted) break;
+      if (posted.has(run.runId)) continue;
       // Approvals address the run; the request part of the reference is not used for them.
-      await announce(encodeRequestRef({ workflowId: wf.workflowId, runId: wf.runId, requestId: 'approval' })).catch((err: unknown) =>
+      await announce(encodeRequestRef({ workflowId: run.workflowId, runId: run.runId, requestId: 'approval' })).catch((err: unknown) =>
         ctx.log('warn', 'slack: approval not posted', { error: errorKind(err) }),
       );
     }

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client } from '@temporalio/client';
+import { createDataConverter } from '../../client/data-converter.js';
+import { loadConfig } from '../../temporal.config.js';
+import { AccessActionKey } from '../../workflows/search-attributes.js';
 import { runCli } from '../../client/cli.js';
 import { aggregateReport, collectReportRuns, formatReport, percentile, type ReportRun } from '../../client/report.js';
 import { lockoutWorkflowId } from '../../workflows/lockout/messages.js';
@@ -116,13 +120,25 @@ describe('report: real runs on the dev server', () => {
     assert.ok(decided.accepted, decided.message);
     await env.client.workflow.getHandle(pending.workflowId, pending.runId).result();
 
+    // A run whose memo this deployment cannot decrypt (another key) is counted, not fatal to the report.
+    const foreignKey = loadConfig({ PAYLOAD_ENCRYPTION_KEYS: `other:${Buffer.alloc(32, 9).toString('base64')}` }, { dotEnvPath: false });
+    const foreign = new Client({ connection: env.client.connection, namespace: env.client.options.namespace, dataConverter: createDataConverter(foreignKey) });
+    const stranger = await foreign.workflow.start('lockoutWorkflow', {
+      workflowId: `report-foreign-${rid()}`,
+      taskQueue: `${queue}-nobody`,
+      args: [{}],
+      memo: { note: 'encrypted with a key the report does not have' },
+      typedSearchAttributes: [{ key: AccessActionKey, value: 'unlock' }],
+    });
     const { runs, report } = await eventually('all four runs closed in visibility', async () => {
-      const { runs } = await collectReportRuns(env.client, { since, extraQuery: `TaskQueue = "${queue}"` });
+      const { runs } = await collectReportRuns(env.client, { since, extraQuery: `TaskQueue IN ("${queue}", "${queue}-nobody")` });
       const r = aggregateReport(runs, { since, until: new Date(), minutesPerTicket: 10 });
-      return r.lockouts.resolvedAutomatically === 2 && r.selfService['reset-password']?.byOutcome['link-issued'] === 2 && { runs, report: r };
+      return r.lockouts.resolvedAutomatically === 2 && r.lockouts.open === 1 && r.selfService['reset-password']?.byOutcome['link-issued'] === 2 && { runs, report: r };
     });
     // Time to unlock counts from Okta's lock event (read from the run's result), which precedes the run.
-    for (const r of runs.filter((x) => x.action === 'unlock')) assert.ok(r.lockedAt && r.lockedAt <= r.startTime, 'lock time from the result');
+    for (const r of runs.filter((x) => x.action === 'unlock' && x.status === 'COMPLETED')) assert.ok(r.lockedAt && r.lockedAt <= r.startTime, 'lock time from the result');
+    assert.equal(report.lockouts.open, 1, 'the undecryptable run is listed');
+    await stranger.terminate('test finished');
     assert.equal(report.lockouts.timeToUnlock.count, 2);
     assert.ok(report.lockouts.timeToUnlock.p95Ms! > 0 && report.lockouts.timeToUnlock.p95Ms! < 30_000);
     assert.equal(report.approvals.required, 1);
