@@ -19,6 +19,7 @@ import { aggregateReport, collectReportRuns, formatReport } from './report.js';
 import { lockoutState, pausePoller, pollerState, pollNow, resumePoller } from './lockout-client.js';
 import { SelfServiceClient } from './self-service-client.js';
 import { connectTemporalClient } from './temporal-connection.js';
+import { listRuns } from './visibility.js';
 import { ConfigError, loadConfigOrExit, parseDurationMs, type AppConfig } from '../temporal.config.js';
 import { diagnosticsWorkflowId } from '../workflows/diagnostics.js';
 
@@ -77,19 +78,15 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   const [cmd, sub, arg] = p.positional;
   const selfService = new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue, frontend: 'cli' });
   const json = (v: unknown) => out(JSON.stringify(v, null, 2));
-  const limit = Number(str(p, 'limit') ?? 20);
+  const limit = Math.min(Math.max(Math.floor(Number(str(p, 'limit') ?? 20)) || 20, 1), 1000);
 
   async function list(query: string): Promise<void> {
-    let n = 0;
-    for await (const wf of client.workflow.list({ query })) {
-      const sa = wf.typedSearchAttributes;
-      const get = (name: string) => sa.getAll().find((pair) => pair.key.name === name)?.value;
-      out(
-        [wf.workflowId, wf.status.name, String(get('AccessOutcome') ?? '-'), String(get('OktaLogin') ?? '-'), wf.startTime.toISOString()].join('  '),
-      );
-      if (++n >= limit) break;
+    // Memos are not decoded: a run encrypted with a retired key must not hide the others.
+    const { runs } = await listRuns(client, query, limit);
+    for (const wf of runs) {
+      out([wf.workflowId, wf.status, wf.keywords.AccessOutcome ?? '-', wf.keywords.OktaLogin ?? '-', wf.startTime.toISOString()].join('  '));
     }
-    if (n === 0) out('(none)');
+    if (runs.length === 0) out('(none)');
   }
 
   switch (cmd) {
