@@ -14,7 +14,7 @@ import { decodeRequestRef, encodeRequestRef, SelfServiceError } from '../self-se
 import { listRuns } from '../visibility.js';
 import { errorKind, NO_VERIFIED_EMAIL, type SlackAppContext } from './context.js';
 import { verifiedEmail } from './identity.js';
-import { ACTIONS, approvalDecidedMessage, approvalRequestMessage, DENY_REASON_CALLBACK, DENY_REASON_INPUT, denyReasonView } from './messages.js';
+import { ACTIONS, approvalClosedMessage, approvalDecidedMessage, approvalRequestMessage, DENY_REASON_CALLBACK, DENY_REASON_INPUT, denyReasonView } from './messages.js';
 
 /** Runs looked at per sweep, and runs remembered as posted (oldest forgotten first). */
 const SWEEP_LIMIT = 200;
@@ -88,13 +88,21 @@ export function registerApprovals(app: App, ctx: SlackAppContext): Approvals {
       ctx.log('info', 'slack: approval decision', { decision, accepted: result.accepted, workflowId: result.view.workflowId });
       if (!result.accepted) {
         await tell(result.code === 'check-failed' ? `Your decision could not be checked right now; try again. (${result.message})` : result.message);
+        if (result.code === 'not-awaiting') await closeIfSettled(where, ref);
         return;
       }
       await ctx.web.chat.update({ channel: where.channel, ts: where.ts, ...approvalDecidedMessage(result.view, decision, clicker, email, reason) });
     } catch (err) {
       if (!(err instanceof SelfServiceError)) throw err;
       await tell(err.message);
+      await closeIfSettled(where, ref);
     }
+  }
+
+  /** Replaces the buttons of a post whose request no longer waits (decided elsewhere, expired, finished). */
+  async function closeIfSettled(where: { channel: string; ts: string }, ref: string): Promise<void> {
+    const view = await ctx.selfService.operatorView(ref).catch(() => undefined);
+    if (view && view.phase !== 'awaiting-approval') await ctx.web.chat.update({ channel: where.channel, ts: where.ts, ...approvalClosedMessage(view) });
   }
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.approval, async ({ ack, body, action }) => {

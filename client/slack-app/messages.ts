@@ -103,6 +103,13 @@ export function approvalDecidedMessage(view: OperatorView, decision: 'approve' |
   return { text, blocks: [section(text)] };
 }
 
+/** A posted request that was settled elsewhere (CLI, another message, timeout): the buttons go. */
+export function approvalClosedMessage(view: OperatorView): SlackMessage {
+  const decided = view.approval?.decision ? `, ${view.approval.decision} by ${esc(view.approval.by ?? 'someone')}` : '';
+  const text = `${approvalSummary(view)}\n:information_source: No longer waiting for approval (${esc(view.outcome)}${decided}).`;
+  return { text, blocks: [section(text)] };
+}
+
 export const DENY_REASON_CALLBACK = 'approval_deny_reason';
 export const DENY_REASON_INPUT = 'reason';
 

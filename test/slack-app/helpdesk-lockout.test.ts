@@ -93,6 +93,12 @@ describe('Slack app: helpdesk approvals and lockout DMs', () => {
     // The employee is told, by DM through the worker's webhook, with the reason.
     await eventually('the denial DM', async () => posts(admin.slackId).find((c) => /denied.*No ticket for this/.test(String(c.args.text))));
 
+    // A stale copy of the post (say, posted again after a restart) is closed when clicked.
+    await f.click({ userId: carol.slackId, actionId: 'approval_approve', value: deny.value, channelId: HELPDESK_CHANNEL, messageTs: '1700000000.000100' });
+    const closed = await eventually('the stale post closed', async () => f.slack.callsOf('chat.update').find((c) => c.args.ts === '1700000000.000100'));
+    assert.match(String(closed.args.text), /No longer waiting for approval \(denied, denied by /);
+    assert.equal(buttonsOf(closed.args.blocks).length, 0);
+
     // A click from another channel is ignored: nobody is looked up, nothing is said.
     const before = f.slack.calls.length;
     await f.click({ userId: carol.slackId, actionId: 'approval_approve', value: deny.value, channelId: 'C0RANDOM' });
