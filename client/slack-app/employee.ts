@@ -30,6 +30,7 @@ export interface EmployeeOptions {
   perUserPerMinute: number;
 }
 
+const MAX_WATCHED = 5_000;
 const TOO_MANY = 'You have asked several times in a short while. Wait a minute, then try again.';
 
 export function registerEmployeeHandlers(app: App, ctx: SlackAppContext, opts: EmployeeOptions): void {
@@ -38,7 +39,8 @@ export function registerEmployeeHandlers(app: App, ctx: SlackAppContext, opts: E
 
   /** Polls a pending request until it settles, then DMs the answer (the link only to its owner). */
   async function watch(reply: SelfServiceReply, slackUserId: string): Promise<void> {
-    if (watching.has(reply.id)) return;
+    // Bounded: beyond this many pending requests, employees get the answer by asking again.
+    if (watching.has(reply.id) || watching.size >= MAX_WATCHED) return;
     watching.add(reply.id);
     const deadline = Date.now() + opts.watchForMs;
     let delay = opts.watchIntervalMs;
