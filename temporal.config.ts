@@ -61,6 +61,8 @@ export const SECRET_VARIABLES = new Set([
   'HTTP_API_TOKENS',
   'HTTP_API_APPROVER_TOKENS',
   'CODEC_SERVER_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_BOT_TOKEN',
 ]);
 
 const envSchema = z.object({
@@ -154,6 +156,17 @@ const envSchema = z.object({
   DAILY_LIMIT_MFA_RESET: z.coerce.number().int().min(0).default(1),
   OKTA_PORTAL_URL: optionalUrl,
 
+  // Slack app (client/slack-app/): set the signing secret and bot token to run it.
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  /** Channel ID (C...) where helpdesk approval requests are posted. */
+  SLACK_HELPDESK_CHANNEL: optionalString.pipe(z.string().regex(/^[CG][A-Z0-9]{2,20}$/, { message: 'expected a Slack channel ID such as C0123456789' }).optional()),
+  SLACK_APP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_APP_HOST: z.string().min(1).default('127.0.0.1'),
+
+  /** Helpdesk minutes one avoided ticket costs (for the report's "minutes saved"). */
+  REPORT_MINUTES_PER_TICKET: positiveNumber(15),
+
   OKTA_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   OKTA_SIM_SEED: z.string().default('demo'),
 
@@ -197,7 +210,19 @@ export interface AppConfig {
   features: { lockoutPoller: boolean; passwordReset: boolean; mfaReset: boolean };
   oktaSimulator: { port: number; seed: string };
   selfService: SelfServiceConfig;
+  /** undefined unless SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set. */
+  slack?: SlackConfig;
+  report: { minutesPerTicket: number };
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+export interface SlackConfig {
+  signingSecret: string;
+  botToken: string;
+  /** Where approval requests go; undefined = approvals are not posted to Slack. */
+  helpdeskChannel?: string;
+  host: string;
+  port: number;
 }
 
 export type ApprovalMode = 'none' | 'helpdesk';
@@ -272,6 +297,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const notifier = resolveNotifier(e, problems);
   const tls = resolveTls(e, problems);
   const selfService = resolveSelfService(e, problems);
+  const slack = resolveSlack(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -308,6 +334,8 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     },
     oktaSimulator: { port: e.OKTA_SIM_PORT, seed: e.OKTA_SIM_SEED },
     selfService,
+    ...(slack ? { slack } : {}),
+    report: { minutesPerTicket: e.REPORT_MINUTES_PER_TICKET },
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -414,6 +442,22 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
   };
 }
 
+function resolveSlack(e: ParsedEnv, problems: string[]): SlackConfig | undefined {
+  if (!e.SLACK_SIGNING_SECRET && !e.SLACK_BOT_TOKEN) {
+    if (e.SLACK_HELPDESK_CHANNEL) problems.push('SLACK_HELPDESK_CHANNEL: needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN');
+    return undefined;
+  }
+  if (!e.SLACK_SIGNING_SECRET || e.SLACK_SIGNING_SECRET.length < 16) problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN, at least 16 characters (not shown)');
+  if (!e.SLACK_BOT_TOKEN || !/^xoxb-[A-Za-z0-9-]{8,250}$/.test(e.SLACK_BOT_TOKEN)) problems.push('SLACK_BOT_TOKEN: required with SLACK_SIGNING_SECRET, a bot token "xoxb-..." (not shown)');
+  return {
+    signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+    botToken: e.SLACK_BOT_TOKEN ?? '',
+    ...(e.SLACK_HELPDESK_CHANNEL ? { helpdeskChannel: e.SLACK_HELPDESK_CHANNEL } : {}),
+    host: e.SLACK_APP_HOST,
+    port: e.SLACK_APP_PORT,
+  };
+}
+
 function resolveTls(e: ParsedEnv, problems: string[]): AppConfig['temporal']['tls'] {
   const anyTls = e.TEMPORAL_TLS || e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_KEY_PATH || e.TEMPORAL_TLS_KEY || e.TEMPORAL_API_KEY;
   if (!anyTls) return undefined;
@@ -484,6 +528,10 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       dailyLimits: config.selfService.dailyLimits,
       portalUrl: config.selfService.portalUrl ?? '(org URL)/enduser/settings',
     },
+    slack: config.slack
+      ? { helpdeskChannel: config.slack.helpdeskChannel ?? '(none)', host: config.slack.host, port: config.slack.port, signingSecret: '(set)', botToken: '(set)' }
+      : '(not configured)',
+    report: config.report,
   };
 }
 

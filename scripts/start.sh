@@ -111,6 +111,12 @@ mv "$DATA_DIR/local-system.env.tmp" "$DATA_DIR/local-system.env"
 
 start_bg worker npx --no-install tsx workers/main.ts
 start_bg http-api npx --no-install tsx client/http-api/main.ts
+# The Slack app runs when a Slack app is configured (docs/slack-app.md).
+slack_note="(not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, see docs/slack-app.md)"
+if [ -n "${SLACK_SIGNING_SECRET:-}" ] && [ -n "${SLACK_BOT_TOKEN:-}" ]; then
+  start_bg slack-app npx --no-install tsx client/slack-app/main.ts
+  slack_note="http://${SLACK_APP_HOST:-127.0.0.1}:${SLACK_APP_PORT:-3000}/slack/events  (Slack's request URL, through your HTTPS ingress)"
+fi
 # The poller start is idempotent (the workflow ID is fixed per org).
 npx --no-install tsx client/start-poller.ts
 
@@ -123,7 +129,8 @@ okta-account-access is up
   Logs             $LOGS/
   HTTP API         http://127.0.0.1:${HTTP_API_PORT:-8090}  (OpenAPI: /openapi.json; demo token in HTTP_API_TOKENS)
   Codec server     $TEMPORAL_UI_CODEC_ENDPOINT  (the Web UI decrypts payloads through it)
-  Operator CLI     npm run cli -- help
+  Slack app        $slack_note
+  Operator CLI     npm run cli -- help   (report: npm run cli -- report --since 30d)
 MSG
 
 if [ "$detach" = 1 ] || [ ${#pids[@]} -eq 0 ]; then
@@ -134,7 +141,7 @@ stop_children() {
   echo; echo "stopping worker and simulator started by this script..."
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   wait || true
-  for name in worker http-api okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
+  for name in worker http-api slack-app okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
 }
 trap stop_children INT TERM
 echo "Ctrl-C to stop (the dev server keeps its state in $DATA_DIR/temporal.sqlite)"

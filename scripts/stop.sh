@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DATA_DIR="${DATA_DIR:-.data}"
-for name in worker okta-sim http-api; do
+for name in worker okta-sim http-api slack-app; do
   pid_file="$DATA_DIR/$name.pid"
   if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
     kill -TERM -- "-$(cat "$pid_file")" 2>/dev/null || kill -TERM "$(cat "$pid_file")"

@@ -119,6 +119,24 @@ describe('config', () => {
     assert.doesNotMatch(short.message + reused.message, new RegExp(`short|${frontend}`));
   });
 
+  it('Slack app and report settings: both Slack secrets or neither, channel ID checked, secrets never printed', () => {
+    const defaults = load({});
+    assert.equal(defaults.slack, undefined);
+    assert.equal(defaults.report.minutesPerTicket, 15);
+    const signing = 'slack-signing-secret-0123456789';
+    const bot = 'xoxb-1234-5678-botTokenValue';
+    const ok = load({ SLACK_SIGNING_SECRET: signing, SLACK_BOT_TOKEN: bot, SLACK_HELPDESK_CHANNEL: 'C0HELPDESK', SLACK_APP_PORT: '3100', REPORT_MINUTES_PER_TICKET: '7.5' });
+    assert.deepEqual(ok.slack, { signingSecret: signing, botToken: bot, helpdeskChannel: 'C0HELPDESK', host: '127.0.0.1', port: 3100 });
+    assert.equal(ok.report.minutesPerTicket, 7.5);
+    assert.doesNotMatch(JSON.stringify(describeConfig(ok)), /slack-signing-secret|botTokenValue/);
+    const bad = problemsOf({ SLACK_HELPDESK_CHANNEL: '#helpdesk', REPORT_MINUTES_PER_TICKET: '0' });
+    for (const name of ['SLACK_HELPDESK_CHANNEL', 'REPORT_MINUTES_PER_TICKET']) assert.match(bad.message, new RegExp(`${name}:`));
+    const half = problemsOf({ SLACK_BOT_TOKEN: 'xoxp-user-token-not-a-bot-1234' });
+    for (const name of ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN']) assert.match(half.message, new RegExp(`${name}:`));
+    assert.doesNotMatch(half.message, /xoxp-user-token/);
+    assert.match(problemsOf({ SLACK_HELPDESK_CHANNEL: 'C0HELPDESK' }).message, /SLACK_HELPDESK_CHANNEL: needs SLACK_SIGNING_SECRET/);
+  });
+
   it('parses durations', () => {
     assert.equal(parseDurationMs('30s'), 30_000);
     assert.equal(parseDurationMs('1.5m'), 90_000);
