@@ -83,6 +83,11 @@ const envSchema = z.object({
   OKTA_PRIVATE_KEY_PATH: optionalString,
   OKTA_KEY_ID: optionalString,
   OKTA_SCOPES: z.string().default('okta.logs.read okta.users.read okta.users.manage'),
+  /** DPoP for the OAuth service app: auto (use it when Okta requires it), true/on, false/off. */
+  OKTA_DPOP: z
+    .enum(['auto', 'true', 'false', 'on', 'off'], { message: 'expected auto, true or false' })
+    .default('auto')
+    .transform((v): 'auto' | 'on' | 'off' => (v === 'true' || v === 'on' ? 'on' : v === 'false' || v === 'off' ? 'off' : 'auto')),
   OKTA_REQUEST_TIMEOUT: duration('10s'),
   /** Activity start-to-close for one Okta call: after a worker crash the call is retried this much later. */
   OKTA_ACTIVITY_TIMEOUT: duration('30s'),
@@ -141,7 +146,7 @@ const envSchema = z.object({
 
 export type OktaAuthConfig =
   | { kind: 'ssws'; token: string }
-  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[] };
+  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[]; dpop: 'auto' | 'on' | 'off' };
 
 export interface AppConfig {
   temporal: {
@@ -319,6 +324,7 @@ function resolveOkta(e: ParsedEnv, problems: string[]): AppConfig['okta'] {
       clientId: e.OKTA_CLIENT_ID ?? '',
       privateKeyPem,
       scopes,
+      dpop: e.OKTA_DPOP,
       ...(e.OKTA_KEY_ID ? { keyId: e.OKTA_KEY_ID } : {}),
     },
   };
@@ -426,7 +432,12 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       apiKey: config.temporal.apiKey ? '(set)' : '(none)',
     },
     okta: config.okta
-      ? { orgUrl: config.okta.orgUrl, auth: config.okta.auth.kind, timeoutMs: config.okta.requestTimeoutMs }
+      ? {
+          orgUrl: config.okta.orgUrl,
+          auth: config.okta.auth.kind,
+          ...(config.okta.auth.kind === 'oauth' ? { dpop: config.okta.auth.dpop } : {}),
+          timeoutMs: config.okta.requestTimeoutMs,
+        }
       : '(not configured: Okta simulator)',
     oktaMaxRequestsPerSecond: config.oktaMaxRequestsPerSecond,
     lockout: config.lockout,
