@@ -49,6 +49,7 @@ const optionalString = z
 
 const url = z.url({ message: 'expected an absolute URL such as https://example.okta.com' });
 const optionalUrl = optionalString.pipe(url.optional());
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL such as http://otel-collector:4318' });
 
 /** Variables whose values are credentials: never echoed, not even in validation errors. */
 export const SECRET_VARIABLES = new Set([
@@ -142,6 +143,17 @@ const envSchema = z.object({
   OKTA_SIM_SEED: z.string().default('demo'),
 
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+
+  /** The worker's /livez, /readyz and /metrics (0 = any free port, logged at start). */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** All interfaces by default so Kubernetes probes and Prometheus reach it; `npm start` uses loopback. */
+  WORKER_HEALTH_HOST: z.string().min(1).max(255).default('0.0.0.0'),
+  /** The SDK runtime's Prometheus exporter plus the project's metrics, served on /metrics. */
+  WORKER_METRICS: bool(true),
+  /** OpenTelemetry tracing is on when one of these is set (OTLP over HTTP, JSON). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('okta-account-access-worker'),
 });
 
 export type OktaAuthConfig =
@@ -174,6 +186,17 @@ export interface AppConfig {
   oktaSimulator: { port: number; seed: string };
   selfService: SelfServiceConfig;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  observability: ObservabilityConfig;
+}
+
+export interface ObservabilityConfig {
+  /** Where the worker serves /livez, /readyz and /metrics. */
+  health: { host: string; port: number };
+  /** SDK runtime metrics and the project's, through the runtime's Prometheus exporter. */
+  metrics: boolean;
+  /** OTLP/HTTP traces URL (`.../v1/traces`); undefined = tracing off. */
+  tracesEndpoint?: string;
+  serviceName: string;
 }
 
 export type ApprovalMode = 'none' | 'helpdesk';
@@ -278,6 +301,18 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     oktaSimulator: { port: e.OKTA_SIM_PORT, seed: e.OKTA_SIM_SEED },
     selfService,
     logLevel: e.LOG_LEVEL,
+    observability: resolveObservability(e),
+  };
+}
+
+function resolveObservability(e: ParsedEnv): ObservabilityConfig {
+  // The OTel convention: the generic endpoint gets /v1/traces appended, the traces one is used as is.
+  const traces = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  return {
+    health: { host: e.WORKER_HEALTH_HOST, port: e.WORKER_HEALTH_PORT },
+    metrics: e.WORKER_METRICS,
+    ...(traces ? { tracesEndpoint: traces } : {}),
+    serviceName: e.OTEL_SERVICE_NAME,
   };
 }
 
@@ -456,6 +491,11 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       resettableFactorTypes: config.selfService.resettableFactorTypes,
       dailyLimits: config.selfService.dailyLimits,
       portalUrl: config.selfService.portalUrl ?? '(org URL)/enduser/settings',
+    },
+    observability: {
+      ...config.observability,
+      // A collector URL may carry credentials or a token in its query: print the origin only.
+      tracesEndpoint: config.observability.tracesEndpoint ? new URL(config.observability.tracesEndpoint).origin : '(off)',
     },
   };
 }

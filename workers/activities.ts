@@ -34,6 +34,7 @@ export function createProjectActivities(config: AppConfig, deps: ProjectActivity
       ...createNotifyActivities(notifier),
       ...createSelfServiceActivities({ config, client: deps.client, notifier, orgUrl: config.okta.orgUrl }),
     },
-    okta: createOktaActivities(createOktaClient(config.okta)),
+    // The runtime's meter: Okta call counts and rate-limit headroom land on the worker's /metrics.
+    okta: createOktaActivities(createOktaClient(config.okta, { meter: Runtime.instance().metricMeter })),
   };
 }
