@@ -115,8 +115,12 @@ const envSchema = z.object({
   CODEC_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
   CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
   CODEC_SERVER_TOKEN: optionalString,
-  /** Web UI origins allowed to call the codec server (comma-separated). */
-  CODEC_SERVER_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+  /** Web UI origins allowed to call the codec server (comma-separated); default: the dev server's UI. */
+  CODEC_SERVER_CORS_ORIGINS: optionalString,
+  /** Extra `Host` names the codec server answers to (a proxy's or Service's name), comma-separated. */
+  CODEC_SERVER_ALLOWED_HOSTS: z.string().max(2000).default(''),
+  /** The dev server's Web UI port (scripts/temporal-dev.sh): the codec server's default CORS origins follow it. */
+  TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HTTP_API_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   HTTP_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** "frontendName:token,..." — one bearer token per chat frontend. */
@@ -204,7 +208,7 @@ export type ApprovalMode = 'none' | 'helpdesk';
 export interface SelfServiceConfig {
   /** First = current (encrypts); all decrypt. Empty when PAYLOAD_ENCRYPTION_KEYS is unset. */
   payloadKeys: { id: string; key: Buffer }[];
-  codecServer: { host: string; port: number; token?: string; corsOrigins: string[] };
+  codecServer: { host: string; port: number; token?: string; corsOrigins: string[]; allowedHosts: string[] };
   httpApi: { host: string; port: number; tokens: { frontend: string; token: string }[]; approverTokens: { name: string; token: string }[] };
   /** Attempts per Okta call in the self-service workflows. */
   oktaMaxAttempts: number;
@@ -397,6 +401,9 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
   if (e.CODEC_SERVER_TOKEN !== undefined && e.CODEC_SERVER_TOKEN.length < 16) {
     problems.push('CODEC_SERVER_TOKEN: at least 16 characters (not shown)');
   }
+  if (list(e.CODEC_SERVER_ALLOWED_HOSTS).some((h) => !/^[A-Za-z0-9.[\]:-]{1,255}$/.test(h))) {
+    problems.push('CODEC_SERVER_ALLOWED_HOSTS: expected host names such as codec.example.com or codec.internal:8888');
+  }
   const helpdeskGroup = e.HELPDESK_GROUP.trim();
   return {
     payloadKeys,
@@ -404,7 +411,10 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
       host: e.CODEC_SERVER_HOST,
       port: e.CODEC_SERVER_PORT,
       ...(e.CODEC_SERVER_TOKEN ? { token: e.CODEC_SERVER_TOKEN } : {}),
-      corsOrigins: list(e.CODEC_SERVER_CORS_ORIGINS),
+      corsOrigins: e.CODEC_SERVER_CORS_ORIGINS
+        ? list(e.CODEC_SERVER_CORS_ORIGINS)
+        : [`http://localhost:${e.TEMPORAL_DEV_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_DEV_UI_PORT}`],
+      allowedHosts: list(e.CODEC_SERVER_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
     httpApi: { host: e.HTTP_API_HOST, port: e.HTTP_API_PORT, tokens, approverTokens },
     oktaMaxAttempts: e.SELF_SERVICE_OKTA_MAX_ATTEMPTS,
