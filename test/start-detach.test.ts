@@ -36,6 +36,7 @@ describe('npm start -- --detach', () => {
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: queue,
       TEMPORAL_OKTA_TASK_QUEUE: `${queue}-okta`,
+      TEMPORAL_OKTA_LOG_TASK_QUEUE: `${queue}-okta-logs`,
       OKTA_SIM_PORT: String(ports.sim),
       OKTA_SIM_SEED: `start-${randomUUID()}`,
       HTTP_API_PORT: String(ports.api),

@@ -57,6 +57,7 @@ describe('worker health, metrics and tracing (workers/main.ts)', () => {
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
     TEMPORAL_OKTA_TASK_QUEUE: `${taskQueue}-okta`,
+    TEMPORAL_OKTA_LOG_TASK_QUEUE: `${taskQueue}-okta-logs`,
     LOG_LEVEL: 'WARN',
     PAYLOAD_ENCRYPTION_KEYS: payloadKeys,
     WORKER_HEALTH_HOST: '127.0.0.1',
@@ -100,7 +101,10 @@ describe('worker health, metrics and tracing (workers/main.ts)', () => {
   });
 
   it('serves SDK and Okta-call metrics on /metrics, and traces workflows and activities', async () => {
-    const config = loadConfig({ TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_OKTA_TASK_QUEUE: `${taskQueue}-okta`, PAYLOAD_ENCRYPTION_KEYS: payloadKeys }, { dotEnvPath: false });
+    const config = loadConfig(
+      { TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_OKTA_TASK_QUEUE: `${taskQueue}-okta`, TEMPORAL_OKTA_LOG_TASK_QUEUE: `${taskQueue}-okta-logs`, PAYLOAD_ENCRYPTION_KEYS: payloadKeys },
+      { dotEnvPath: false },
+    );
     const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, dataConverter: createDataConverter(config) });
     const echo = randomUUID();
     await client.workflow.execute(diagnosticsWorkflow, { taskQueue, workflowId: diagnosticsWorkflowId(echo), args: [echo], workflowExecutionTimeout: '60s' });
