@@ -134,7 +134,6 @@ class OAuthClientCredentials implements OktaAuthProvider {
    */
   private async fetchToken(): Promise<CachedToken> {
     let nonceRetried = false;
-    let upgraded = false;
     for (;;) {
       const requestedAt = this.now();
       const proof = this.prover
@@ -160,11 +159,11 @@ class OAuthClientCredentials implements OktaAuthProvider {
           this.tokenNonce = err.dpopNonce;
           continue;
         }
+        // Without a proof: the app requires DPoP. (With one, the proof itself was refused: Okta's error stands.)
         if (!this.prover && err.errorCode === 'invalid_dpop_proof') {
-          if ((this.auth.dpop ?? 'auto') === 'off' || upgraded) {
+          if ((this.auth.dpop ?? 'auto') === 'off') {
             throw new OktaConfigError('The Okta app requires DPoP ("Require Demonstrating Proof of Possession"); set OKTA_DPOP=auto or on');
           }
-          upgraded = true;
           this.prover = new DpopProver(this.now);
           continue;
         }
