@@ -56,6 +56,12 @@ export TEMPORAL_ADDRESS
 if [[ "$TEMPORAL_ADDRESS" == 127.0.0.1:* || "$TEMPORAL_ADDRESS" == localhost:* ]]; then
   TEMPORAL_DEV_PORT="${TEMPORAL_ADDRESS##*:}" bash scripts/temporal-dev.sh start
   web_ui="http://localhost:${TEMPORAL_DEV_UI_PORT:-8233}"
+  # A dev server kept from an earlier start may give its Web UI another codec endpoint (no token yet).
+  ui_codec=$(curl -fsS --max-time 2 "$web_ui/api/v1/settings" 2>/dev/null |
+    node -e "let s='';process.stdin.on('data',(d)=>(s+=d)).on('end',()=>{try{process.stdout.write(JSON.parse(s).Codec.Endpoint||'')}catch{}})" || true)
+  if [ -n "$ui_codec" ] && [ "$ui_codec" != "$TEMPORAL_UI_CODEC_ENDPOINT" ]; then
+    echo "note: the running dev server's Web UI uses another codec endpoint; to let it decode payloads, restart it: npm run temporal:dev stop && npm start" >&2
+  fi
 else
   echo "Using the Temporal cluster at $TEMPORAL_ADDRESS"
   web_ui="(your cluster's Web UI)"
