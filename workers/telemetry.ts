@@ -15,6 +15,15 @@ import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import type { AppConfig } from '../temporal.config.js';
 import { WORKFLOW_HISTOGRAM_BUCKETS } from '../workflows/metric-names.js';
 
+/** An unreachable collector must not eat the pod's termination grace period: flush for 3 s at most. */
+const FLUSH_LIMIT_MS = 3_000;
+
+function boundedFlush(flush: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_LIMIT_MS)));
+  return Promise.race([flush.catch(() => undefined), limit]).finally(() => clearTimeout(timer));
+}
+
 /** A free TCP port on loopback (for the runtime's exporter, which needs a fixed bind address). */
 export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -72,5 +81,5 @@ export function createTracing(config: AppConfig, spanProcessor?: SpanProcessor):
   // their own (the global one is a no-op, and registering globals would surprise an embedding app).
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
   const plugin = new OpenTelemetryPlugin({ resource, spanProcessor: processor, tracer: provider.getTracer('okta-account-access') });
-  return { workerOptions: { plugins: [plugin] }, shutdown: () => provider.shutdown() };
+  return { workerOptions: { plugins: [plugin] }, shutdown: () => boundedFlush(provider.shutdown()) };
 }

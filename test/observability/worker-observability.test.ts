@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
+import type { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { createDataConverter } from '../../client/data-converter.js';
 import { startLockoutPoller } from '../../client/lockout-client.js';
 import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js';
@@ -149,5 +150,22 @@ describe('tracing switch', () => {
     assert.equal(on.workerOptions.plugins?.length, 1);
     assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://x' }, { dotEnvPath: false }), /OTEL_EXPORTER_OTLP_ENDPOINT/);
     await Promise.all([off.shutdown(), on.shutdown()]);
+  });
+
+  it('does not hold up shutdown when the collector hangs', async () => {
+    const hanging = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+      const tracing = createTracing(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: url }, { dotEnvPath: false }));
+      const plugin = tracing.workerOptions.plugins?.[0] as OpenTelemetryPlugin;
+      plugin.otelOptions.tracer!.startSpan('left-over').end();
+      const started = Date.now();
+      await tracing.shutdown();
+      assert.ok(Date.now() - started < 5_000, `shutdown took ${Date.now() - started} ms`);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+    }
   });
 });
