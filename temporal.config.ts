@@ -49,6 +49,7 @@ const optionalString = z
 
 const url = z.url({ message: 'expected an absolute URL such as https://example.okta.com' });
 const optionalUrl = optionalString.pipe(url.optional());
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL such as http://otel-collector:4318' });
 
 /** Variables whose values are credentials: never echoed, not even in validation errors. */
 export const SECRET_VARIABLES = new Set([
@@ -87,6 +88,11 @@ const envSchema = z.object({
   OKTA_PRIVATE_KEY_PATH: optionalString,
   OKTA_KEY_ID: optionalString,
   OKTA_SCOPES: z.string().default('okta.logs.read okta.users.read okta.users.manage'),
+  /** DPoP for the OAuth service app: auto (use it when Okta requires it), true/on, false/off. */
+  OKTA_DPOP: z
+    .enum(['auto', 'true', 'false', 'on', 'off'], { message: 'expected auto, true or false' })
+    .default('auto')
+    .transform((v): 'auto' | 'on' | 'off' => (v === 'true' || v === 'on' ? 'on' : v === 'false' || v === 'off' ? 'off' : 'auto')),
   OKTA_REQUEST_TIMEOUT: duration('10s'),
   /** Activity start-to-close for one Okta call: after a worker crash the call is retried this much later. */
   OKTA_ACTIVITY_TIMEOUT: duration('30s'),
@@ -132,8 +138,12 @@ const envSchema = z.object({
   CODEC_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
   CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
   CODEC_SERVER_TOKEN: optionalString,
-  /** Web UI origins allowed to call the codec server (comma-separated). */
-  CODEC_SERVER_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+  /** Web UI origins allowed to call the codec server (comma-separated); default: the dev server's UI. */
+  CODEC_SERVER_CORS_ORIGINS: optionalString,
+  /** Extra `Host` names the codec server answers to (a proxy's or Service's name), comma-separated. */
+  CODEC_SERVER_ALLOWED_HOSTS: z.string().max(2000).default(''),
+  /** The dev server's Web UI port (scripts/temporal-dev.sh): the codec server's default CORS origins follow it. */
+  TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HTTP_API_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   HTTP_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** "frontendName:token,..." — one bearer token per chat frontend. */
@@ -171,11 +181,22 @@ const envSchema = z.object({
   OKTA_SIM_SEED: z.string().default('demo'),
 
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+
+  /** The worker's /livez, /readyz and /metrics (0 = any free port, logged at start). */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** All interfaces by default so Kubernetes probes and Prometheus reach it; `npm start` uses loopback. */
+  WORKER_HEALTH_HOST: z.string().min(1).max(255).default('0.0.0.0'),
+  /** The SDK runtime's Prometheus exporter plus the project's metrics, served on /metrics. */
+  WORKER_METRICS: bool(true),
+  /** OpenTelemetry tracing is on when one of these is set (OTLP over HTTP, JSON). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('okta-account-access-worker'),
 });
 
 export type OktaAuthConfig =
   | { kind: 'ssws'; token: string }
-  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[] };
+  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[]; dpop: 'auto' | 'on' | 'off' };
 
 export interface AppConfig {
   temporal: {
@@ -214,6 +235,17 @@ export interface AppConfig {
   slack?: SlackConfig;
   report: { minutesPerTicket: number };
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  observability: ObservabilityConfig;
+}
+
+export interface ObservabilityConfig {
+  /** Where the worker serves /livez, /readyz and /metrics. */
+  health: { host: string; port: number };
+  /** SDK runtime metrics and the project's, through the runtime's Prometheus exporter. */
+  metrics: boolean;
+  /** OTLP/HTTP traces URL (`.../v1/traces`); undefined = tracing off. */
+  tracesEndpoint?: string;
+  serviceName: string;
 }
 
 export interface SlackConfig {
@@ -230,7 +262,7 @@ export type ApprovalMode = 'none' | 'helpdesk';
 export interface SelfServiceConfig {
   /** First = current (encrypts); all decrypt. Empty when PAYLOAD_ENCRYPTION_KEYS is unset. */
   payloadKeys: { id: string; key: Buffer }[];
-  codecServer: { host: string; port: number; token?: string; corsOrigins: string[] };
+  codecServer: { host: string; port: number; token?: string; corsOrigins: string[]; allowedHosts: string[] };
   httpApi: { host: string; port: number; tokens: { frontend: string; token: string }[]; approverTokens: { name: string; token: string }[] };
   /** Attempts per Okta call in the self-service workflows. */
   oktaMaxAttempts: number;
@@ -337,6 +369,18 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     ...(slack ? { slack } : {}),
     report: { minutesPerTicket: e.REPORT_MINUTES_PER_TICKET },
     logLevel: e.LOG_LEVEL,
+    observability: resolveObservability(e),
+  };
+}
+
+function resolveObservability(e: ParsedEnv): ObservabilityConfig {
+  // The OTel convention: the generic endpoint gets /v1/traces appended, the traces one is used as is.
+  const traces = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  return {
+    health: { host: e.WORKER_HEALTH_HOST, port: e.WORKER_HEALTH_PORT },
+    metrics: e.WORKER_METRICS,
+    ...(traces ? { tracesEndpoint: traces } : {}),
+    serviceName: e.OTEL_SERVICE_NAME,
   };
 }
 
@@ -383,6 +427,7 @@ function resolveOkta(e: ParsedEnv, problems: string[]): AppConfig['okta'] {
       clientId: e.OKTA_CLIENT_ID ?? '',
       privateKeyPem,
       scopes,
+      dpop: e.OKTA_DPOP,
       ...(e.OKTA_KEY_ID ? { keyId: e.OKTA_KEY_ID } : {}),
     },
   };
@@ -420,6 +465,9 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
   if (e.CODEC_SERVER_TOKEN !== undefined && e.CODEC_SERVER_TOKEN.length < 16) {
     problems.push('CODEC_SERVER_TOKEN: at least 16 characters (not shown)');
   }
+  if (list(e.CODEC_SERVER_ALLOWED_HOSTS).some((h) => !/^[A-Za-z0-9.[\]:-]{1,255}$/.test(h))) {
+    problems.push('CODEC_SERVER_ALLOWED_HOSTS: expected host names such as codec.example.com or codec.internal:8888');
+  }
   const helpdeskGroup = e.HELPDESK_GROUP.trim();
   return {
     payloadKeys,
@@ -427,7 +475,10 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
       host: e.CODEC_SERVER_HOST,
       port: e.CODEC_SERVER_PORT,
       ...(e.CODEC_SERVER_TOKEN ? { token: e.CODEC_SERVER_TOKEN } : {}),
-      corsOrigins: list(e.CODEC_SERVER_CORS_ORIGINS),
+      corsOrigins: e.CODEC_SERVER_CORS_ORIGINS
+        ? list(e.CODEC_SERVER_CORS_ORIGINS)
+        : [`http://localhost:${e.TEMPORAL_DEV_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_DEV_UI_PORT}`],
+      allowedHosts: list(e.CODEC_SERVER_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
     httpApi: { host: e.HTTP_API_HOST, port: e.HTTP_API_PORT, tokens, approverTokens },
     oktaMaxAttempts: e.SELF_SERVICE_OKTA_MAX_ATTEMPTS,
@@ -507,7 +558,12 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       apiKey: config.temporal.apiKey ? '(set)' : '(none)',
     },
     okta: config.okta
-      ? { orgUrl: config.okta.orgUrl, auth: config.okta.auth.kind, timeoutMs: config.okta.requestTimeoutMs }
+      ? {
+          orgUrl: config.okta.orgUrl,
+          auth: config.okta.auth.kind,
+          ...(config.okta.auth.kind === 'oauth' ? { dpop: config.okta.auth.dpop } : {}),
+          timeoutMs: config.okta.requestTimeoutMs,
+        }
       : '(not configured: Okta simulator)',
     oktaMaxRequestsPerSecond: config.oktaMaxRequestsPerSecond,
     oktaLogMaxRequestsPerSecond: config.oktaLogMaxRequestsPerSecond,
@@ -532,6 +588,11 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       ? { helpdeskChannel: config.slack.helpdeskChannel ?? '(none)', host: config.slack.host, port: config.slack.port, signingSecret: '(set)', botToken: '(set)' }
       : '(not configured)',
     report: config.report,
+    observability: {
+      ...config.observability,
+      // A collector URL may carry credentials or a token in its query: print the origin only.
+      tracesEndpoint: config.observability.tracesEndpoint ? new URL(config.observability.tracesEndpoint).origin : '(off)',
+    },
   };
 }
 

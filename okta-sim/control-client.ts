@@ -63,6 +63,10 @@ export interface OAuthClientInput {
   clientId: string;
   publicJwk: { kty?: string; alg?: string; [k: string]: unknown };
   scopes: ('okta.logs.read' | 'okta.users.read' | 'okta.users.manage')[];
+  /** Okta's "Require DPoP" app setting (default false here; on in Okta for new apps). */
+  requireDpop?: boolean;
+  /** Ask for the server nonce in proofs sent to the API too (Okta's own API does not). */
+  dpopResourceNonce?: boolean;
 }
 
 export class SimControlError extends Error {
@@ -177,6 +181,11 @@ export class OktaSimControl {
 
   registerOAuthClient(input: OAuthClientInput): Promise<{ clientId: string; scopes: string[]; tokenUrl: string }> {
     return this.call('POST', '/oauth/clients', input);
+  }
+
+  /** Rotates the server's DPoP nonce: proofs with the old one are answered `use_dpop_nonce`. */
+  rotateDpopNonce(): Promise<{ nonce: string }> {
+    return this.call('POST', '/oauth/dpop-nonce');
   }
 
   /** Emails the org "sent" (reset_password with sendEmail=true). */

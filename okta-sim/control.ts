@@ -78,6 +78,8 @@ const oauthClient = z.object({
   clientId: z.string().min(1),
   publicJwk: z.looseObject({ kty: z.string() }),
   scopes: z.array(z.enum(OKTA_SCOPES)).min(1),
+  requireDpop: z.boolean().optional(),
+  dpopResourceNonce: z.boolean().optional(),
 });
 
 const resetBody = z.object({ seed: z.string().min(1).optional(), users: z.number().int().min(0).optional(), events: z.number().int().min(0).optional() });
@@ -188,9 +190,17 @@ export function controlRoutes(d: ControlDeps): Router<null> {
 
   r.add('POST', '/__sim/oauth/clients', null, (ctx) => {
     const b = parse(oauthClient, ctx.body);
-    d.auth.registerClient({ clientId: b.clientId, publicJwk: b.publicJwk as never, scopes: b.scopes });
+    d.auth.registerClient({
+      clientId: b.clientId,
+      publicJwk: b.publicJwk as never,
+      scopes: b.scopes,
+      requireDpop: b.requireDpop ?? false,
+      dpopResourceNonce: b.dpopResourceNonce ?? false,
+    });
     return ok({ clientId: b.clientId, scopes: b.scopes, tokenUrl: `${ctx.baseUrl}/oauth2/v1/token` }, 201);
   });
+  // A new server nonce: proofs carrying the old one are answered `use_dpop_nonce`.
+  r.add('POST', '/__sim/oauth/dpop-nonce', null, () => ok({ nonce: d.auth.dpop.rotateNonce() }));
 
   r.add('GET', '/__sim/outbox', null, () => ok(d.org.outbox));
   return r;

@@ -211,7 +211,9 @@ export class SimServer {
       let principal: Principal | undefined;
       let authError: unknown;
       try {
-        principal = isToken ? undefined : this.auth.authenticate(ctx.req.headers.authorization);
+        principal = isToken
+          ? undefined
+          : await this.auth.authenticate({ headers: ctx.req.headers, method, htu: `${ctx.baseUrl}${safeDecode(path)}` });
       } catch (e) {
         authError = e;
       }
@@ -265,9 +267,11 @@ export class SimServer {
     const form = new URLSearchParams(await readBody(ctx.req));
     const audiences = [...new Set([`${this.url}/oauth2/v1/token`, `${ctx.baseUrl}/oauth2/v1/token`])];
     try {
-      return { status: 200, body: await this.auth.token(form, audiences), headers: { ...headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' } };
+      return { status: 200, body: await this.auth.token(form, audiences, ctx.req.headers.dpop), headers: { ...headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' } };
     } catch (e) {
-      if (e instanceof OAuthError) return { status: e.status, body: { error: e.error, error_description: e.description }, headers };
+      if (e instanceof OAuthError) {
+        return { status: e.status, body: { error: e.error, error_description: e.description }, headers: { ...headers, ...e.headers } };
+      }
       throw e;
     }
   }

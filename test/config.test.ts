@@ -143,4 +143,23 @@ describe('config', () => {
     assert.equal(parseDurationMs('250'), 250);
     assert.equal(parseDurationMs('soon'), undefined);
   });
+
+  it('observability, DPoP and codec settings: defaults, switches, bad values named', () => {
+    const d = load({});
+    assert.deepEqual(d.observability, { health: { host: '0.0.0.0', port: 9464 }, metrics: true, serviceName: 'okta-account-access-worker' });
+    assert.deepEqual(d.selfService.codecServer.corsOrigins, ['http://localhost:8233', 'http://127.0.0.1:8233']);
+    assert.deepEqual(load({ TEMPORAL_DEV_UI_PORT: '18433' }).selfService.codecServer.corsOrigins, ['http://localhost:18433', 'http://127.0.0.1:18433']);
+    assert.deepEqual(load({ CODEC_SERVER_CORS_ORIGINS: 'https://ui.example', TEMPORAL_DEV_UI_PORT: '18433' }).selfService.codecServer.corsOrigins, ['https://ui.example']);
+    const traced = load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', WORKER_METRICS: 'false', WORKER_HEALTH_PORT: '0' });
+    assert.equal(traced.observability.tracesEndpoint, 'http://collector:4318/v1/traces');
+    assert.equal(traced.observability.metrics, false);
+    assert.equal(load({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c.example/t?token=abc' }).observability.tracesEndpoint, 'https://c.example/t?token=abc');
+    assert.equal(JSON.stringify(describeConfig(load({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c.example/t?token=abc' }))).includes('abc'), false);
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
+    const oauth = (dpop?: string) => load({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1', OKTA_PRIVATE_KEY: pem, ...(dpop ? { OKTA_DPOP: dpop } : {}) }).okta?.auth;
+    assert.deepEqual([oauth(), oauth('true'), oauth('false')].map((a) => a?.kind === 'oauth' && a.dpop), ['auto', 'on', 'off']);
+    const bad = problemsOf({ OKTA_DPOP: 'maybe', WORKER_HEALTH_PORT: '70000', OTEL_EXPORTER_OTLP_ENDPOINT: 'javascript:alert(1)', CODEC_SERVER_ALLOWED_HOSTS: 'ok.example,bad host' });
+    for (const name of ['OKTA_DPOP', 'WORKER_HEALTH_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) assert.match(bad.message, new RegExp(name));
+    assert.match(problemsOf({ CODEC_SERVER_ALLOWED_HOSTS: 'ok.example,bad host' }).message, /CODEC_SERVER_ALLOWED_HOSTS/);
+  });
 });

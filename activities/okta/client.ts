@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MetricMeter } from '@temporalio/common';
 import { createAuthProvider, type OktaAuthProvider } from './auth.js';
 import type { OktaConnection } from './config.js';
 import { OktaApiError, OktaConfigError, OktaResponseShapeError } from './errors.js';
@@ -47,6 +48,8 @@ export interface LogEventPage {
 
 export interface OktaClientOptions {
   logger?: RequestLogger;
+  /** Where Okta call metrics go (the worker passes the SDK runtime's meter); none by default. */
+  meter?: MetricMeter;
   /** Clock for OAuth token caching; injectable for tests. */
   now?: () => number;
 }
@@ -73,7 +76,7 @@ export class OktaClient {
     }
     if (org.protocol !== 'https:' && org.protocol !== 'http:') throw new OktaConfigError('OKTA_ORG_URL must be http(s)');
     this.origin = org.origin;
-    this.http = new OktaHttp(conn, opts.logger);
+    this.http = new OktaHttp(conn, opts.logger, opts.meter);
     this.auth = createAuthProvider({ ...conn, orgUrl: this.origin }, this.http, opts.now);
   }
 
@@ -210,15 +213,30 @@ export class OktaClient {
     return url;
   }
 
+  /**
+   * One API call. Retried here at most twice, for auth reasons only: a DPoP nonce challenge (keep the new
+   * nonce, send a fresh proof) and a 401 on a cached OAuth token (revoked or expired early: fetch a new
+   * one). Every other failure goes to the activity's retry policy.
+   */
   private async request(method: HttpMethod, url: URL): Promise<HttpResponse> {
-    const authorization = await this.auth.authorization();
-    try {
-      return await this.http.send({ method, url, authorization });
-    } catch (err) {
-      // A cached OAuth token can be revoked or expire early; fetch a new one and try exactly once more.
-      if (!(err instanceof OktaApiError && err.status === 401 && this.auth.kind === 'oauth')) throw err;
-      this.auth.invalidate();
-      return this.http.send({ method, url, authorization: await this.auth.authorization() });
+    let nonceRetried = false;
+    let tokenRetried = false;
+    for (;;) {
+      try {
+        return await this.http.send({ method, url, headers: await this.auth.headers(method, url) });
+      } catch (err) {
+        if (!(err instanceof OktaApiError)) throw err;
+        if (!nonceRetried && this.auth.acceptNonceChallenge(err)) {
+          nonceRetried = true;
+          continue;
+        }
+        if (!tokenRetried && err.status === 401 && this.auth.kind === 'oauth') {
+          tokenRetried = true;
+          this.auth.invalidate();
+          continue;
+        }
+        throw err;
+      }
     }
   }
 
