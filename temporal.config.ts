@@ -143,6 +143,8 @@ const envSchema = z.object({
   /** The receiver's public HTTPS URL that Okta calls (registration); defaults to the local address. */
   EVENT_HOOK_URL: optionalUrl,
   EVENT_HOOK_NAME: z.string().trim().min(1).max(255).default('okta-account-access lockouts'),
+  /** Event types the hook subscribes to (both are event-hook-eligible in Okta's catalog). */
+  EVENT_HOOK_EVENT_TYPES: z.string().default('user.account.lock,user.session.start'),
 
   OKTA_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   OKTA_SIM_SEED: z.string().default('demo'),
@@ -192,6 +194,7 @@ export interface EventHookConfig {
   /** What Okta calls: EVENT_HOOK_URL, or the receiver's local address. */
   url: string;
   name: string;
+  eventTypes: string[];
 }
 
 /** The receiver's one delivery path (also the verification path). */
@@ -305,6 +308,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       authHeader: e.EVENT_HOOK_AUTH_HEADER,
       url: e.EVENT_HOOK_URL ?? `http://${e.EVENT_HOOK_HOST.includes(':') ? `[${e.EVENT_HOOK_HOST}]` : e.EVENT_HOOK_HOST}:${e.EVENT_HOOK_PORT}${EVENT_HOOK_PATH}`,
       name: e.EVENT_HOOK_NAME,
+      eventTypes: list(e.EVENT_HOOK_EVENT_TYPES),
     },
     selfService,
     logLevel: e.LOG_LEVEL,

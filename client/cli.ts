@@ -9,11 +9,14 @@
  *   lockouts list [--open] [--limit N]                      lockout episodes
  *   lockouts show <oktaUserId>                              one lockout's state
  *   poller status|pause|resume|poll-now [--org URL] [--as login]
+ *   event-hook register|status|deactivate                    Okta event hook for push (EVENT_HOOK_*)
  *   doctor                                                  client → server → worker round trip
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
+import { createOktaClient } from '../activities/okta/client.js';
+import { deactivateEventHook, eventHookStatus, registerEventHook, type EventHookOkta } from './event-hook/register.js';
 import { lockoutState, pausePoller, pollerState, pollNow, resumePoller } from './lockout-client.js';
 import { SelfServiceClient } from './self-service-client.js';
 import { connectTemporalClient } from './temporal-connection.js';
@@ -29,6 +32,7 @@ const USAGE = `usage: npm run cli -- <command>
   lockouts list [--open] [--limit N]
   lockouts show <oktaUserId>
   poller status|pause|resume|poll-now [--org <url>] [--as <login>]
+  event-hook register|status|deactivate
   doctor`;
 
 export class UsageError extends Error {}
@@ -66,6 +70,8 @@ export interface CliDeps {
   config: AppConfig;
   client: Client;
   out: (line: string) => void;
+  /** Okta's Event Hooks API; by default the Okta client of the configured org. */
+  okta?: EventHookOkta;
 }
 
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
@@ -143,6 +149,25 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       else break;
       if (sub !== 'status') out(`poller ${sub}: sent`);
       return 0;
+    }
+    case 'event-hook': {
+      const okta = deps.okta ?? (config.okta ? createOktaClient(config.okta) : undefined);
+      if (!okta) throw new UsageError('no Okta org configured (OKTA_ORG_URL)');
+      if (sub === 'register') {
+        const hook = await registerEventHook(okta, config.eventHook);
+        out(`event hook ${hook.action}: ${hook.id} ${hook.status} ${hook.verificationStatus} → ${hook.uri} (${hook.eventTypes.join(', ')})`);
+        return 0;
+      }
+      if (sub === 'status' || sub === 'deactivate') {
+        const hook = sub === 'status' ? await eventHookStatus(okta, config.eventHook) : await deactivateEventHook(okta, config.eventHook);
+        if (!hook) {
+          out(`no event hook named "${config.eventHook.name}" or calling ${config.eventHook.url}`);
+          return 1;
+        }
+        json(hook);
+        return 0;
+      }
+      break;
     }
     case 'doctor': {
       const echo = randomUUID();

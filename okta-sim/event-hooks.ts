@@ -164,11 +164,11 @@ export class EventHookStore {
   replace(id: string, body: unknown): SimEventHook {
     const hook = this.get(id);
     const input = parseInput(body);
-    const uriChanged = input.channel.config.uri !== hook.uri;
+    const channelBefore = JSON.stringify([hook.uri, hook.headers, hook.auth]);
     Object.assign(hook, this.fields(input, this.now()));
     if (!input.channel.config.authScheme) delete hook.auth;
     // Changing the channel means verifying again (Okta's note on replaceEventHook).
-    if (uriChanged) hook.verificationStatus = 'UNVERIFIED';
+    if (JSON.stringify([hook.uri, hook.headers, hook.auth]) !== channelBefore) hook.verificationStatus = 'UNVERIFIED';
     return hook;
   }
 

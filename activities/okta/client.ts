@@ -4,6 +4,8 @@ import type { OktaConnection } from './config.js';
 import { OktaApiError, OktaConfigError, OktaResponseShapeError } from './errors.js';
 import { OktaHttp, nextLink, parseJson, type HttpMethod, type HttpResponse, type RequestLogger } from './http.js';
 import {
+  EventHookListSchema,
+  EventHookSchema,
   GroupListSchema,
   LogEventSchema,
   ResetPasswordTokenSchema,
@@ -11,6 +13,7 @@ import {
   UserListSchema,
   UserSchema,
   describeIssues,
+  type EventHook,
   type Group,
   type LogEvent,
   type ResetPasswordToken,
@@ -43,6 +46,16 @@ export interface LogEventPage {
   malformed: MalformedLogEvent[];
   /** The `Link rel="next"` URL exactly as Okta sent it. */
   nextUrl: string | undefined;
+}
+
+/** An event hook as this product registers it: one HTTP channel, a header carrying the secret. */
+export interface EventHookSpec {
+  name: string;
+  uri: string;
+  eventTypes: string[];
+  authHeader: string;
+  /** Sent by Okta with every hook call; write-only in Okta (never returned). */
+  secret: string;
 }
 
 export interface OktaClientOptions {
@@ -170,6 +183,35 @@ export class OktaClient {
     await this.request('DELETE', this.url(`/api/v1/users/${seg(userId)}/factors/${seg(factorId)}`));
   }
 
+  async listEventHooks(): Promise<EventHook[]> {
+    const url = this.url('/api/v1/eventHooks');
+    return this.parse(await this.request('GET', url), 'GET', url, 'eventHooks', EventHookListSchema);
+  }
+
+  /** Created ACTIVE and UNVERIFIED: Okta delivers nothing until `verifyEventHook` succeeds. */
+  async createEventHook(spec: EventHookSpec): Promise<EventHook> {
+    return this.eventHookCall('POST', '/api/v1/eventHooks', eventHookBody(spec));
+  }
+
+  /** Replaces name, events, URI and secret; a changed URI needs verifying again. */
+  async replaceEventHook(id: string, spec: EventHookSpec): Promise<EventHook> {
+    return this.eventHookCall('PUT', `/api/v1/eventHooks/${seg(id)}`, eventHookBody(spec));
+  }
+
+  /** Okta calls the hook's URI with a challenge it must echo; fails with 400 when it does not. */
+  async verifyEventHook(id: string): Promise<EventHook> {
+    return this.eventHookCall('POST', `/api/v1/eventHooks/${seg(id)}/lifecycle/verify`);
+  }
+
+  async setEventHookActive(id: string, active: boolean): Promise<EventHook> {
+    return this.eventHookCall('POST', `/api/v1/eventHooks/${seg(id)}/lifecycle/${active ? 'activate' : 'deactivate'}`);
+  }
+
+  private async eventHookCall(method: HttpMethod, path: string, json?: unknown): Promise<EventHook> {
+    const url = this.url(path);
+    return this.parse(await this.request(method, url, json), method, url, 'eventHook', EventHookSchema);
+  }
+
   private url(path: string): URL {
     return new URL(path, this.origin);
   }
@@ -187,15 +229,16 @@ export class OktaClient {
     return url;
   }
 
-  private async request(method: HttpMethod, url: URL): Promise<HttpResponse> {
+  private async request(method: HttpMethod, url: URL, json?: unknown): Promise<HttpResponse> {
     const authorization = await this.auth.authorization();
+    const body = json === undefined ? {} : { json };
     try {
-      return await this.http.send({ method, url, authorization });
+      return await this.http.send({ method, url, authorization, ...body });
     } catch (err) {
       // A cached OAuth token can be revoked or expire early; fetch a new one and try exactly once more.
       if (!(err instanceof OktaApiError && err.status === 401 && this.auth.kind === 'oauth')) throw err;
       this.auth.invalidate();
-      return this.http.send({ method, url, authorization: await this.auth.authorization() });
+      return this.http.send({ method, url, authorization: await this.auth.authorization(), ...body });
     }
   }
 
@@ -210,6 +253,18 @@ export class OktaClient {
 
 export function createOktaClient(conn: OktaConnection, opts?: OktaClientOptions): OktaClient {
   return new OktaClient(conn, opts);
+}
+
+function eventHookBody(spec: EventHookSpec): Record<string, unknown> {
+  return {
+    name: spec.name,
+    events: { type: 'EVENT_TYPE', items: spec.eventTypes },
+    channel: {
+      type: 'HTTP',
+      version: '1.0.0',
+      config: { uri: spec.uri, headers: [], authScheme: { type: 'HEADER', key: spec.authHeader, value: spec.secret } },
+    },
+  };
 }
 
 /** Path segment: IDs are safe, but logins contain `@` and could contain `/`. */

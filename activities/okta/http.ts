@@ -7,13 +7,15 @@ import { OktaApiError, OktaUnavailableError, redactSecrets } from './errors.js';
 
 export const USER_AGENT = 'okta-account-access/0.1.0 (+self-hosted; temporal)';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HttpRequest {
   method: HttpMethod;
   url: URL;
   authorization?: string;
   form?: Record<string, string>;
+  /** A JSON request body. */
+  json?: unknown;
 }
 
 export interface HttpResponse {
@@ -92,6 +94,7 @@ export class OktaHttp {
           method: req.method,
           headers: req.form ? headers : { ...headers, 'content-type': 'application/json' },
           ...(req.form ? { form: req.form } : {}),
+          ...(req.json !== undefined ? { json: req.json } : {}),
           signal: cancellationSignal(),
         });
       } catch (err) {
