@@ -36,6 +36,14 @@ if [ -z "${PAYLOAD_ENCRYPTION_KEYS:-}" ]; then
   fi
   export PAYLOAD_ENCRYPTION_KEYS="$(cat "$key_file")"
 fi
+# The event hook secret Okta sends with every push (set EVENT_HOOK_SECRET for a real org).
+if [ -z "${EVENT_HOOK_SECRET:-}" ]; then
+  hook_secret_file="$DATA_DIR/event-hook-secret"
+  if [ ! -s "$hook_secret_file" ]; then
+    (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(24).toString('base64url'))" >"$hook_secret_file")
+  fi
+  export EVENT_HOOK_SECRET="$(cat "$hook_secret_file")"
+fi
 # A demo chat-frontend token for the HTTP API (set HTTP_API_TOKENS for real frontends).
 export HTTP_API_TOKENS="${HTTP_API_TOKENS:-demo:demo-frontend-token-change-me}"
 export HTTP_API_APPROVER_TOKENS="${HTTP_API_APPROVER_TOKENS:-helpdesk-demo:demo-approver-token-change-me}"
@@ -105,14 +113,27 @@ fi
   echo "HTTP_API_TOKENS=$HTTP_API_TOKENS"
   echo "HTTP_API_APPROVER_TOKENS=$HTTP_API_APPROVER_TOKENS"
   echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
+  echo "EVENT_HOOK_SECRET=$EVENT_HOOK_SECRET"
 } >"$DATA_DIR/local-system.env.tmp"
 chmod 600 "$DATA_DIR/local-system.env.tmp"
 mv "$DATA_DIR/local-system.env.tmp" "$DATA_DIR/local-system.env"
 
 start_bg worker npx --no-install tsx workers/main.ts
 start_bg http-api npx --no-install tsx client/http-api/main.ts
+start_bg event-hook npx --no-install tsx client/event-hook/main.ts
 # The poller start is idempotent (the workflow ID is fixed per org).
 npx --no-install tsx client/start-poller.ts
+
+# Push: the simulator gets the event hook at once (registering is idempotent). A real org needs the
+# receiver's public HTTPS address in EVENT_HOOK_URL first, then `npm run cli -- event-hook register`.
+hook_url="${EVENT_HOOK_URL:-http://${EVENT_HOOK_HOST:-127.0.0.1}:${EVENT_HOOK_PORT:-8092}/okta/event-hook}"
+if [ -n "${sim_port:-}" ]; then
+  wait_http "http://${EVENT_HOOK_HOST:-127.0.0.1}:${EVENT_HOOK_PORT:-8092}/healthz" 30
+  npx --no-install tsx client/cli.ts event-hook register
+  hook_note="$hook_url  (registered with the simulator: lockouts are pushed, the poller is the backstop)"
+else
+  hook_note="$hook_url  (register it: npm run cli -- event-hook register)"
+fi
 
 cat <<MSG
 
@@ -123,6 +144,7 @@ okta-account-access is up
   Logs             $LOGS/
   HTTP API         http://127.0.0.1:${HTTP_API_PORT:-8090}  (OpenAPI: /openapi.json; demo token in HTTP_API_TOKENS)
   Codec server     $TEMPORAL_UI_CODEC_ENDPOINT  (the Web UI decrypts payloads through it)
+  Okta event hook  $hook_note
   Operator CLI     npm run cli -- help
 MSG
 
@@ -134,7 +156,7 @@ stop_children() {
   echo; echo "stopping worker and simulator started by this script..."
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   wait || true
-  for name in worker http-api okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
+  for name in worker http-api event-hook okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
 }
 trap stop_children INT TERM
 echo "Ctrl-C to stop (the dev server keeps its state in $DATA_DIR/temporal.sqlite)"

@@ -5,6 +5,7 @@
  * `npm run cli -- event-hook register`. Stops on SIGINT/SIGTERM.
  */
 import { describeConfig, loadConfigOrExit } from '../../temporal.config.js';
+import { createDataConverter } from '../data-converter.js';
 import { connectTemporalClient } from '../temporal-connection.js';
 import { pollerSink } from './forward.js';
 import { startEventHookReceiver, type ReceiverLog } from './server.js';
@@ -27,7 +28,7 @@ const receiver = await startEventHookReceiver({
   port: config.eventHook.port,
   secret: config.eventHook.secret,
   authHeader: config.eventHook.authHeader,
-  sink: pollerSink(client, config.okta.orgUrl),
+  sink: pollerSink({ connection: client.connection, namespace: config.temporal.namespace, dataConverter: createDataConverter(config) }, config.okta.orgUrl),
   log,
 });
 log('info', 'event hook receiver ready', { url: receiver.url, registeredAs: config.eventHook.url });

@@ -127,7 +127,8 @@ describe('event hook receiver → Temporal', () => {
     const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
     const temporal = await testTemporal();
     for (const client of [dead, temporal.client]) {
-      const receiver = await startEventHookReceiver({ host: '127.0.0.1', port: 0, secret: SECRET, authHeader: 'X-Hook-Key', sink: pollerSink(client, sim.url) });
+      const sink = pollerSink({ connection: client.connection, namespace: temporal.namespace }, sim.url);
+      const receiver = await startEventHookReceiver({ host: '127.0.0.1', port: 0, secret: SECRET, authHeader: 'X-Hook-Key', sink });
       try {
         const started = Date.now();
         const res = await fetch(receiver.url, { method: 'POST', headers: { 'X-Hook-Key': SECRET }, body: delivery([lockEvent('u-1')]) });
