@@ -89,12 +89,14 @@ async function readBounded(req: IncomingMessage, limit: number): Promise<string>
  * the answer to Okta must not wait for that. A push that completes after the 503 is harmless (the
  * poller deduplicates Okta's redelivery).
  */
-function withinBudget<T>(work: Promise<T>, ms: number): Promise<T> {
+function withinBudget<T>(work: Promise<T>, ms: number, pending: Set<Promise<unknown>>): Promise<T> {
+  const settled = work.then(() => undefined, () => undefined);
+  pending.add(settled);
+  void settled.then(() => pending.delete(settled));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('budget exceeded')), ms);
   });
-  work.catch(() => undefined); // a late failure has already been answered
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -122,6 +124,8 @@ export async function startEventHookReceiver(opts: EventHookReceiverOptions): Pr
   const headerName = opts.authHeader.toLowerCase();
   const answered = new Map<number, number>();
   let inFlight = 0;
+  /** Pushes still running after their delivery was answered (too slow): awaited on close. */
+  const pending = new Set<Promise<unknown>>();
 
   function send(res: ServerResponse, status: number, body: unknown): void {
     answered.set(status, (answered.get(status) ?? 0) + 1);
@@ -143,7 +147,7 @@ export async function startEventHookReceiver(opts: EventHookReceiverOptions): Pr
     const summary = { deliveryId: parsed.data.eventId?.slice(0, 64), received: parsed.data.data.events.length, lockoutEvents: events.length, unreadable, other };
     if (events.length === 0) return summary;
     try {
-      const { updates } = await withinBudget(opts.sink(events, Date.now() + limits.budgetMs), limits.budgetMs);
+      const { updates } = await withinBudget(opts.sink(events, Date.now() + limits.budgetMs), limits.budgetMs, pending);
       log('info', 'event hook delivery handed to the poller', { ...summary, updates });
       return summary;
     } catch (err) {
@@ -195,10 +199,13 @@ export async function startEventHookReceiver(opts: EventHookReceiverOptions): Pr
   return {
     url: `http://${host}:${addr.port}${EVENT_HOOK_PATH}`,
     answered,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      // Callers close the Temporal connection next: let late pushes end first (they are bounded by their deadline).
+      await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    },
   };
 }
