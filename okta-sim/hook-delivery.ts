@@ -11,7 +11,7 @@ import { hookHeaders, HOOK_TIMEOUT_MS, type EventHookStore, type SimEventHook } 
 import { Prng } from './prng.js';
 import type { LogEvent } from './types.js';
 
-const MAX_QUEUE = 10_000;
+export const DEFAULT_HOOK_QUEUE_LIMIT = 10_000;
 const MAX_IN_FLIGHT = 8;
 const MAX_BATCH = 50;
 const MAX_RECORDS = 5_000;
@@ -67,14 +67,14 @@ export class HookDelivery {
   /** Events not queued because the queue was full. */
   overflowed = 0;
 
-  constructor(private readonly deps: DeliveryDeps, private readonly seed: string) {
+  constructor(private readonly deps: DeliveryDeps, private readonly seed: string, private readonly queueLimit = DEFAULT_HOOK_QUEUE_LIMIT) {
     this.prng = new Prng(`${seed}:hook-faults`);
   }
 
   /** Called for every persisted event: queue it for each hook that receives it, send later. */
   enqueue(event: LogEvent): void {
     for (const hook of this.deps.hooks.receiving(event.eventType)) {
-      if (this.queue.length >= MAX_QUEUE) {
+      if (this.queue.length >= this.queueLimit) {
         this.overflowed++;
         continue;
       }

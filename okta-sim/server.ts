@@ -24,6 +24,8 @@ export interface SimCoreOptions {
   events: number;
   apiToken: string;
   rateLimits: RateLimitConfig;
+  /** Events waiting for event hook delivery; more are not delivered (counted as overflowed). */
+  hookQueueLimit?: number;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -109,7 +111,7 @@ export class SimServer {
           debugData: { eventHookId: hook.id, failureReason: problem, eventUuids: uuids.join(',') },
         }));
       },
-    }, opts.seed);
+    }, opts.seed, opts.hookQueueLimit);
     this.org.logs.onAppend((event) => this.delivery.enqueue(event));
     this.auth = new Auth(opts.apiToken);
     this.limiter = new RateLimiter(opts.rateLimits);

@@ -48,7 +48,7 @@ export interface EventHookReceiverOptions {
   authHeader: string;
   sink: LockoutEventSink;
   log?: ReceiverLog;
-  limits?: Partial<typeof RECEIVER_LIMITS>;
+  limits?: Partial<Record<keyof typeof RECEIVER_LIMITS, number>>;
 }
 
 export interface RunningReceiver {

@@ -113,6 +113,42 @@ describe('event hook receiver', () => {
   });
 });
 
+describe('event hook receiver under a storm', () => {
+  it('answers 503 at once beyond its concurrent deliveries, and a stuck push when its budget ends', async () => {
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((r) => (release = r));
+    let entered = 0;
+    const receiver = await startEventHookReceiver({
+      host: '127.0.0.1', port: 0, secret: SECRET, authHeader: 'Authorization', limits: { maxConcurrentDeliveries: 2, budgetMs: 1_000 },
+      sink: async () => {
+        entered++;
+        await blocked;
+        return { updates: 1 };
+      },
+    });
+    try {
+      const post = async () => {
+        const started = Date.now();
+        const res = await fetch(receiver.url, { method: 'POST', headers: { Authorization: SECRET }, body: delivery([lockEvent('u-1')]) });
+        return { status: res.status, ms: Date.now() - started };
+      };
+      const stuck = [post(), post()];
+      await eventually('two deliveries in flight', async () => entered === 2);
+      const third = await post();
+      assert.equal(third.status, 503);
+      assert.ok(third.ms < 500, `refused after ${third.ms} ms`);
+      for (const r of await Promise.all(stuck)) {
+        assert.equal(r.status, 503);
+        assert.ok(r.ms >= 900 && r.ms < 2_000, `answered after ${r.ms} ms`);
+      }
+      assert.equal(entered, 2);
+    } finally {
+      release();
+      await receiver.close();
+    }
+  });
+});
+
 describe('event hook receiver → Temporal', () => {
   let sim: OktaSimulator;
   before(async () => {

@@ -167,6 +167,26 @@ describe('okta-sim event hooks', () => {
     assert.ok((attempts[0]?.durationMs ?? 0) >= 2_900 && (attempts[0]?.durationMs ?? 0) < 3_500, `timeout after ${attempts[0]?.durationMs} ms`);
   });
 
+  it('bounds the delivery queue: events beyond it are counted, not delivered, and the API stays fast', async () => {
+    const small = await startOktaSimulator({ seed: 'event-hooks-small', quiet: true, hookQueueLimit: 5 });
+    try {
+      const json = { Authorization: `SSWS ${small.apiToken}`, 'Content-Type': 'application/json' };
+      const hook = (await (await fetch(`${small.url}/api/v1/eventHooks`, { method: 'POST', headers: json, body: hookBody(ep.url, ['user.session.start']) })).json()) as Hook;
+      await fetch(`${small.url}/api/v1/eventHooks/${hook.id}/lifecycle/verify`, { method: 'POST', headers: json });
+      const started = Date.now();
+      await small.control.lockUser('alice@example.com', { via: 'session-start', attempts: 20 });
+      assert.ok(Date.now() - started < 1_000);
+      const done = await eventually('the queue drained', async () => {
+        const d = await small.control.hookDeliveries();
+        return d.queued === 0 && d.inFlight === 0 && d.attempts.length > 0 && d;
+      });
+      assert.equal(done.overflowed, 15);
+      assert.equal(ep.posts().flatMap((p) => (p.body as { data: { events: unknown[] } }).data.events).length, 5);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('faults drop, delay and duplicate deliveries', async () => {
     await verifiedHook();
     await sim.control.setDeliveryFaults([{ type: 'drop', times: 1 }]);
