@@ -216,7 +216,7 @@ export class EventHookStore {
           headers: h.headers.map((x) => ({ ...x })),
           method: 'POST',
           // The secret is write-only: Okta never returns it.
-          authScheme: h.auth ? { type: 'HEADER', key: h.auth.key } : null,
+          ...(h.auth ? { authScheme: { type: 'HEADER', key: h.auth.key } } : {}),
         },
       },
       _links: {

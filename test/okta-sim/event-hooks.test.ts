@@ -16,7 +16,7 @@ interface Hook {
   id: string;
   status: string;
   verificationStatus: string;
-  channel: { config: { uri: string; authScheme: { key: string; value?: string } | null } };
+  channel: { config: { uri: string; authScheme?: { key: string; value?: string } } };
 }
 
 function hookBody(uri: string, items = ['user.account.lock']) {
