@@ -7,17 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decideUnlockApprovalUpdate, lockoutStateQuery, lockoutWorkflowId, type LockoutState } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
-import { lockoutFixture, type LockoutFixture } from './fixture.js';
-
-/** The result of the user's episode that is not `previousRunId` (the next one the poller starts). */
-export async function nextEpisode(f: LockoutFixture, userId: string, previousRunId?: string): Promise<{ runId: string; state: LockoutState }> {
-  const runId = await eventually(`a new lockout episode for ${userId}`, async () => {
-    const d = await f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId)).describe();
-    return d.runId !== previousRunId ? d.runId : undefined;
-  }, 30_000);
-  const state = (await f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId), runId).result()) as LockoutState;
-  return { runId, state };
-}
+import { lockoutFixture, nextEpisode, type LockoutFixture } from './fixture.js';
 
 const awaitingQuestion = (f: LockoutFixture, userId: string) =>
   eventually('the user was asked in chat', async () => {
