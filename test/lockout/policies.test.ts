@@ -55,7 +55,8 @@ describe('unlock policies during an attack', () => {
   });
 
   it('protected accounts: an admin is not unlocked automatically; only a helpdesk member other than the admin approves', async () => {
-    const admin = await f.sim.control.createUser({ login: 'locked.admin@example.com', groups: ['Okta Admins'] });
+    // In the helpdesk group too: only the no-self-approval rule stops them approving their own unlock.
+    const admin = await f.sim.control.createUser({ login: 'locked.admin@example.com', groups: ['Okta Admins', 'Helpdesk'] });
     const outsider = await f.sim.control.createUser({ login: 'not.helpdesk@example.com' });
     const helpdesk = await f.sim.control.createUser({ login: 'helpdesk.agent@example.com', groups: ['Helpdesk'] });
     await f.sim.control.lockUser(admin.id, { via: 'failed-signins' });

@@ -3,7 +3,8 @@
  * tell them how to recover), and tell the user in chat. Durable on its own: it outlives the poller
  * that started it (parent close policy ABANDON).
  *
- * Lean on purpose — a spray starts thousands of these: two Okta calls in the common case (Okta's
+ * Lean on purpose — a spray starts thousands of these: two Okta calls in the common case, plus one
+ * group read when protected groups are configured and the episode would unlock (Okta's
  * 200 to the unlock already means ACTIVE; only an unexpected answer gets a second look) and about
  * 25 history events. Search attributes and memo come with the start, not as extra commands.
  *
