@@ -57,8 +57,16 @@ describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid
 
   before(async () => {
     const t0 = Date.now();
-    const out = cluster('up');
-    startedCluster = /frontend started/.test(out);
+    let out: string;
+    try {
+      out = cluster('up');
+    } catch (err) {
+      out = String((err as { stdout?: string }).stdout ?? '');
+      throw err;
+    } finally {
+      // Also when the start failed half-way: after() then stops what did start.
+      startedCluster = /frontend started/.test(out!);
+    }
     measured['cluster up'] = `${seconds(Date.now() - t0)}${startedCluster ? '' : ' (already running)'}`;
 
     sim = await startOktaSimulator({ seed: `cluster-${randomUUID()}`, quiet: true });

@@ -86,13 +86,18 @@ if ! t operator namespace describe -n "$CLUSTER_NAMESPACE" >/dev/null 2>&1; then
   t operator namespace create -n "$CLUSTER_NAMESPACE" --retention 72h >/dev/null
   echo "namespace $CLUSTER_NAMESPACE registered"
 fi
-existing="$(t operator search-attribute list -n "$CLUSTER_NAMESPACE" -o json 2>/dev/null || true)"
-for sa in "${SEARCH_ATTRIBUTES[@]}"; do
-  if ! grep -q "\"${sa%%=*}\"" <<<"$existing"; then
-    t operator search-attribute create -n "$CLUSTER_NAMESPACE" --name "${sa%%=*}" --type "${sa#*=}" >/dev/null
+# A namespace just created takes a few seconds to reach every frontend cache: retry until it does.
+register_search_attributes() {
+  local existing sa
+  existing="$(t operator search-attribute list -n "$CLUSTER_NAMESPACE" -o json 2>/dev/null)" || return 1
+  for sa in "${SEARCH_ATTRIBUTES[@]}"; do
+    grep -q "\"${sa%%=*}\"" <<<"$existing" && continue
+    t operator search-attribute create -n "$CLUSTER_NAMESPACE" --name "${sa%%=*}" --type "${sa#*=}" >/dev/null 2>>"$CLUSTER_LOGS/cli.log" || return 1
     echo "search attribute ${sa%%=*} registered"
-  fi
-done
+  done
+}
+for _ in $(seq 1 60); do register_search_attributes && break; sleep 0.5; done
+register_search_attributes || { tail -5 "$CLUSTER_LOGS/cli.log" >&2; exit 1; }
 # The frontend reads namespaces from a cache: wait until it serves this one.
 for _ in $(seq 1 60); do t workflow list -n "$CLUSTER_NAMESPACE" --limit 1 >/dev/null 2>&1 && break; sleep 0.5; done
 t workflow list -n "$CLUSTER_NAMESPACE" --limit 1 >/dev/null
