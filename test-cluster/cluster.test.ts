@@ -31,6 +31,12 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const cluster = (script: 'up' | 'down') =>
   execFileSync('bash', [`scripts/cluster/${script}.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
 const pidOf = (name: string) => Number(readFileSync(`${CLUSTER_DIR}/run/${name}.pid`, 'utf8').trim());
+const sql = (query: string) =>
+  execFileSync('bash', ['scripts/cluster/sql.sh', query], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map((row) => row.split('|'));
+/** History shard → the gRPC address of the history process that holds it (from the shards table). */
+const shardOwners = () =>
+  new Map(sql(`select shard_id, substring(encode(data, 'escape') from '127\\.0\\.0\\.1:[0-9]+') from shards`).map(([id, owner]) => [Number(id), owner ?? '']));
+const HISTORY_2 = `127.0.0.1:${Number(process.env.CLUSTER_PORT_BASE ?? 7400) + 20}`;
 
 describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid-run', { timeout: 20 * 60_000 }, () => {
   const measured: Record<string, string> = {};
@@ -47,6 +53,15 @@ describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid
     const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
     workers.push(child);
     return child;
+  };
+
+  /** True when the lockout's unlock activity needed more than one attempt (its history says so). */
+  const unlockRetried = async (userId: string) => {
+    const events = (await client.workflow.getHandle(lockoutWorkflowId(userId)).fetchHistory()).events ?? [];
+    const unlocks = new Set(
+      events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'oktaUnlockUser').map((e) => String(e.eventId)),
+    );
+    return events.some((e) => unlocks.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) && (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
   };
 
   /** Distinct worker identities polling a task queue (workflow or activity tasks). */
@@ -133,6 +148,9 @@ describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid
       return false;
     }, 120_000, 200);
 
+    // The killed history process holds shards, so work is lost with it, not only a spare.
+    const killedShards = [...shardOwners()].filter(([, owner]) => owner === HISTORY_2).map(([id]) => id);
+    assert.ok(killedShards.length > 0, `history-2 (${HISTORY_2}) holds shards`);
     const tKill = Date.now();
     first!.kill('SIGKILL');
     process.kill(pidOf('history-2'), 'SIGKILL');
@@ -175,7 +193,11 @@ describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid
       const statuses = JSON.stringify(calls.map((r) => r.status));
       assert.equal(calls.filter((r) => r.status === 200 || r.status === 0).length, 1, `${user.profile.login}: one unlocking call, got ${statuses}`);
       assert.ok(calls.every((r) => [200, 0, 403].includes(r.status)), `${user.profile.login}: ${statuses}`);
-      if (calls.length > 1) retried.push(user.profile.login);
+      if (calls.length > 1) {
+        // A second call only where the kill interrupted the first: the activity ran a second attempt.
+        assert.ok(await unlockRetried(user.id), `${user.profile.login}: ${statuses} without a retried unlock activity`);
+        retried.push(user.profile.login);
+      }
     }
     const unlockEvents = (await sim.control.events('user.account.unlock_by_admin')).events;
     for (const user of users) {
@@ -185,6 +207,14 @@ describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid
     assert.equal(resets.length, 1, 'one reset_password call');
     const poller = await client.workflow.getHandle(lockoutPollerWorkflowId(sim.url)).query(pollerStateQuery);
     assert.equal(poller.lockoutsStarted, users.length, 'one lockout workflow per locked user');
+
+    // The shards of the killed process moved to the survivor, and lockouts on them completed there.
+    const owners = shardOwners();
+    for (const id of killedShards) assert.notEqual(owners.get(id), HISTORY_2, `shard ${id} taken over`);
+    const ids = users.map((u) => `'${lockoutWorkflowId(u.id)}'`).join(',');
+    const onKilledShards = sql(`select shard_id from current_executions where workflow_id in (${ids})`).filter(([id]) => killedShards.includes(Number(id)));
+    assert.ok(onKilledShards.length > 0, 'some lockouts lived on the killed history process\'s shards');
+    measured['shards of the killed history process'] = `${killedShards.length} of ${owners.size}, holding ${onKilledShards.length} of ${users.length} lockouts`;
     measured['unlock calls retried after the worker kill'] = String(retried.length);
     measured.total = seconds(Date.now() - t0);
   });
