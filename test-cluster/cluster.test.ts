@@ -91,6 +91,7 @@ describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid
       TEMPORAL_NAMESPACE: NAMESPACE,
       TEMPORAL_TASK_QUEUE: queue,
       TEMPORAL_OKTA_TASK_QUEUE: `${queue}-okta`,
+      TEMPORAL_OKTA_LOG_TASK_QUEUE: `${queue}-okta-logs`,
       OKTA_ORG_URL: sim.url,
       OKTA_API_TOKEN: sim.apiToken,
       OKTA_MAX_REQUESTS_PER_SECOND: '50',

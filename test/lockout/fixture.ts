@@ -51,8 +51,8 @@ export interface LockoutFixture {
   close(): Promise<void>;
 }
 
-export async function lockoutFixture(env: Record<string, string> = {}): Promise<LockoutFixture> {
-  const temporal = await testTemporal();
+export async function lockoutFixture(env: Record<string, string> = {}, options: { temporal?: TestTemporal } = {}): Promise<LockoutFixture> {
+  const temporal = options.temporal ?? (await testTemporal());
   const sim = await startOktaSimulator({ seed: `lockout-${randomUUID()}`, quiet: true });
   const config = testConfig(temporal, {
     OKTA_ORG_URL: sim.url,
