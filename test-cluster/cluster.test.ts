@@ -224,4 +224,14 @@ describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid
     measured['unlock calls retried after the worker kill'] = String(retried.length);
     measured.total = seconds(Date.now() - t0);
   });
+
+  it('npm run cluster again starts only what died: the killed history process rejoins', () => {
+    const t = Date.now();
+    const out = cluster('up');
+    assert.match(out, /history-2 started/);
+    for (const name of ['history-1', 'matching', 'frontend', 'worker']) assert.match(out, new RegExp(`${name} already running`));
+    assert.match(out, /PostgreSQL already running/);
+    // up.sh returns only once every process (history-2's new session too) is in cluster_membership.
+    measured['killed history process restarted and rejoined'] = seconds(Date.now() - t);
+  });
 });

@@ -20,7 +20,10 @@ ensure_pg_user
 start_postgres
 
 # Schemas ship in the server's Go module (downloaded by the build above).
-schema_dir="$(cd "$(go env GOMODCACHE)/go.temporal.io/server@${SERVER_BIN##*-}/schema/postgresql/v12" && pwd)"
+server_version=${SERVER_BIN##*-}
+schema_dir="$(go env GOMODCACHE)/go.temporal.io/server@$server_version/schema/postgresql/v12"
+# Binaries kept but the module cache cleaned: fetch the module (schemas only, no build).
+[ -d "$schema_dir" ] || (cd /tmp && go mod download "go.temporal.io/server@$server_version" >&2)
 sql_tool() { SQL_PASSWORD="$CLUSTER_PG_PASSWORD" "$SQL_BIN" --plugin postgres12 --ep 127.0.0.1 -p "$CLUSTER_PG_PORT" -u temporal "$@"; }
 for db in temporal visibility; do
   name=$([ "$db" = temporal ] && echo temporal || echo temporal_visibility)
