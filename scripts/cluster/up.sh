@@ -12,8 +12,8 @@ source scripts/cluster/postgres.sh
 
 started_at=$(date +%s)
 mkdir -p "$CLUSTER_RUN" "$CLUSTER_LOGS"
-mapfile -t tools < <(bash scripts/cluster/tools.sh)
-SERVER_BIN=${tools[0]} SQL_BIN=${tools[1]}
+tools="$(bash scripts/cluster/tools.sh)" # fails the script when a build fails (a pipe would not)
+SERVER_BIN=$(sed -n 1p <<<"$tools") SQL_BIN=$(sed -n 2p <<<"$tools")
 TEMPORAL_BIN="$(bash scripts/temporal-cli.sh)"
 ensure_pg_binaries
 ensure_pg_user
@@ -29,8 +29,10 @@ for db in temporal visibility; do
   name=$([ "$db" = temporal ] && echo temporal || echo temporal_visibility)
   marker="$CLUSTER_DIR/postgres/schema-$name.created"
   if [ ! -f "$marker" ]; then
-    sql_tool --db "$name" create-database >>"$CLUSTER_LOGS/schema.log" 2>&1
-    sql_tool --db "$name" setup-schema -v 0.0 >>"$CLUSTER_LOGS/schema.log" 2>&1
+    # Tolerates a database left by an interrupted first run; setup-schema then says what is wrong.
+    sql_tool --db "$name" create-database >>"$CLUSTER_LOGS/schema.log" 2>&1 || true
+    sql_tool --db "$name" setup-schema -v 0.0 >>"$CLUSTER_LOGS/schema.log" 2>&1 \
+      || { tail -20 "$CLUSTER_LOGS/schema.log" >&2; exit 1; }
     touch "$marker"
   fi
   # Idempotent: applies only versions newer than the database's (also after a server upgrade).
