@@ -166,6 +166,8 @@ export class SimServer {
       entry.durationMs = Date.now() - started;
     });
     const reply = await this.handleOkta(ctx, method, entry);
+    const reset = reply.headers?.['X-Rate-Limit-Reset'];
+    if (reply.status === 429 && typeof reset === 'string') entry.rateLimitReset = Number(reset);
     // Status 0: the connection was dropped on purpose (fault injection); nothing to send.
     if (reply.status !== 0) send(res, reply);
   }

@@ -177,6 +177,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
           oktaTaskQueue: settings.oktaTaskQueue,
           pollerWorkflowId: workflowInfo().workflowId,
           oktaCallTimeoutMs: settings.unlock.oktaCallTimeoutMs,
+          attributesAtStart: true,
           ...(settings.unlock.recoveryHint ? { recoveryHint: settings.unlock.recoveryHint } : {}),
         };
         await startChild(lockoutWorkflow, {

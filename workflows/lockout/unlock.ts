@@ -59,6 +59,8 @@ export const LockoutInputSchema = z.object({
   oktaCallTimeoutMs: z.number().int().positive().default(30_000),
   /** More events of the same user from the same page, handed over with the start instead of as signals. */
   moreEvents: z.array(LockoutEventSchema).max(20).optional(),
+  /** The starter set the search attributes and memo with the start (saves a command per child). */
+  attributesAtStart: z.boolean().optional(),
 });
 export type LockoutInput = z.input<typeof LockoutInputSchema>;
 
@@ -111,7 +113,7 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   });
 
   // The poller sets these with the start; a run started by hand sets them here.
-  if (workflowInfo().typedSearchAttributes.get(AccessActionKey) === undefined) {
+  if (!input.attributesAtStart) {
     upsertSearchAttributes([
       { key: OktaUserIdKey, value: input.user.id },
       ...(input.user.login ? [{ key: OktaLoginKey, value: input.user.login }] : []),
