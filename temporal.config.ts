@@ -100,6 +100,18 @@ const envSchema = z.object({
   /** System Log reads per second across all workers (Okta's default: 60/min for one token). */
   OKTA_LOG_MAX_REQUESTS_PER_SECOND: positiveNumber(1),
 
+  /**
+   * Workflows a worker keeps in memory between tasks. The SDK's default grows with the heap limit
+   * (thousands on a large machine, ~1-2 MB each); a spray of thousands of open episodes would take the
+   * worker's memory with it. Evicted workflows are replayed from history when they next have work.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(250),
+  /**
+   * A workflow bundle built ahead (`npm run build:workflows`): the worker starts faster and skips
+   * bundling, which alone takes hundreds of MB at start-up. Unset: bundled at start.
+   */
+  WORKFLOW_BUNDLE_PATH: optionalString,
+
   LOCKOUT_POLL_INTERVAL: duration('30s'),
   LOCKOUT_LOOKBACK: duration('1h'),
   LOCKOUT_POLL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
@@ -188,6 +200,8 @@ export interface AppConfig {
   oktaMaxRequestsPerSecond: number;
   oktaLogMaxRequestsPerSecond: number;
   oktaActivityTimeoutMs: number;
+  workerMaxCachedWorkflows: number;
+  workflowBundlePath?: string;
   lockout: {
     pollIntervalMs: number;
     lookbackMs: number;
@@ -298,6 +312,8 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     oktaMaxRequestsPerSecond: e.OKTA_MAX_REQUESTS_PER_SECOND,
     oktaLogMaxRequestsPerSecond: e.OKTA_LOG_MAX_REQUESTS_PER_SECOND,
     oktaActivityTimeoutMs: e.OKTA_ACTIVITY_TIMEOUT,
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
     lockout: {
       pollIntervalMs: e.LOCKOUT_POLL_INTERVAL,
       lookbackMs: e.LOCKOUT_LOOKBACK,

@@ -23,7 +23,13 @@ const client = await connectTemporalClient(config).catch((err: unknown) => {
 const activities = createProjectActivities(config, { client });
 const connection = await NativeConnection.connect(temporalConnectionSettings(config));
 try {
-  const workers = await createWorkers({ connection, config, activities, dataConverter: createDataConverter(config) });
+  const workers = await createWorkers({
+    connection,
+    config,
+    activities,
+    dataConverter: createDataConverter(config),
+    ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
+  });
   logger.info('worker ready', { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue });
   await runWorkers(workers);
 } finally {
