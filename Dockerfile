@@ -13,6 +13,17 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# Workflows bundled once, at build time, from the same sources the image runs: workers start without
+# webpack (seconds sooner, less memory) and every replica runs the identical bundle.
+FROM deps AS bundle
+COPY tsconfig.json temporal.config.ts ./
+COPY workflows ./workflows
+COPY activities ./activities
+COPY workers ./workers
+COPY client ./client
+COPY scripts/bundle-workflows.ts ./scripts/
+RUN node --import tsx scripts/bundle-workflows.ts /app/workflow-bundle.js
+
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
@@ -23,6 +34,8 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY workers ./workers
 COPY client ./client
+COPY --from=bundle /app/workflow-bundle.js ./workflow-bundle.js
+ENV WORKFLOW_BUNDLE_PATH=/app/workflow-bundle.js
 # The official image's unprivileged user (uid 1000).
 USER node
 # worker health + metrics, HTTP API, codec server
