@@ -102,6 +102,8 @@ describe('on a Temporal cluster: two history processes, two workers, SIGKILL mid
       // Stable across runs: runs left by an earlier run on the same cluster stay readable.
       PAYLOAD_ENCRYPTION_KEYS: `cluster-test:${Buffer.alloc(32, 5).toString('base64')}`,
       NOTIFIER: 'log',
+      // Two workers on one machine: each takes a free port for /livez, /readyz and /metrics.
+      WORKER_HEALTH_PORT: '0',
       LOG_LEVEL: 'WARN',
     };
     config = loadConfig(env, { dotEnvPath: false });
