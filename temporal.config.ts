@@ -8,6 +8,7 @@
  * returned object but never printed: use `describeConfig` for logs.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
 
 /** Parses "30s", "5m", "1h", "250ms" or a plain number of milliseconds. */
@@ -80,7 +81,13 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_TLS_CA_PATH: optionalString,
   TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** PEM contents instead of a path (what a temporal.toml profile's `*_data` keys give). */
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_CA: optionalString,
   TEMPORAL_API_KEY: optionalString,
+  /** Profile in temporal.toml (default `default`) and that file's path, as Temporal's CLI reads them. */
+  TEMPORAL_PROFILE: optionalString,
+  TEMPORAL_CONFIG_FILE: optionalString,
 
   OKTA_ORG_URL: optionalUrl,
   OKTA_API_TOKEN: optionalString,
@@ -241,8 +248,20 @@ export interface AppConfig {
     oktaTaskQueue: string;
     /** System Log reads, paced separately. */
     oktaLogTaskQueue: string;
-    tls?: { serverName?: string; caPath?: string; clientCertPath?: string; clientKeyPath?: string; clientKeyPem?: string };
+    tls?: {
+      serverName?: string;
+      caPath?: string;
+      caPem?: string;
+      clientCertPath?: string;
+      clientCertPem?: string;
+      clientKeyPath?: string;
+      clientKeyPem?: string;
+    };
     apiKey?: string;
+    /** gRPC headers from the profile's `grpc_meta` (values may be credentials: never logged). */
+    grpcMeta?: Record<string, string>;
+    /** The temporal.toml profile that gave defaults, when one did. */
+    profile?: string;
   };
   /** undefined when no org is configured: the start script then runs the Okta simulator. */
   okta?: { orgUrl: string; auth: OktaAuthConfig; requestTimeoutMs: number };
@@ -370,9 +389,11 @@ export const LOCAL_SYSTEM_ENV_PATH = '.data/local-system.env';
 export function loadConfig(env: Env = process.env, options: { dotEnvPath?: string | false } = {}): AppConfig {
   const dotEnv =
     options.dotEnvPath === false ? {} : { ...readDotEnv(LOCAL_SYSTEM_ENV_PATH), ...readDotEnv(options.dotEnvPath ?? '.env') };
-  const merged: Env = { ...dotEnv, ...env };
-  const parsed = envSchema.safeParse(merged);
   const problems: string[] = [];
+  // A temporal.toml profile gives the Temporal connection's defaults; .env and the environment win.
+  const profile = readTemporalProfile({ ...dotEnv, ...env }, problems);
+  const merged: Env = { ...profile.env, ...dotEnv, ...env };
+  const parsed = envSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(root)');
@@ -381,6 +402,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     }
     throw new ConfigError(problems);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
 
   const okta = resolveOkta(e, problems);
@@ -400,6 +422,8 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       oktaLogTaskQueue: e.TEMPORAL_OKTA_LOG_TASK_QUEUE,
       ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+      ...(profile.grpcMeta ? { grpcMeta: profile.grpcMeta } : {}),
+      ...(profile.name ? { profile: profile.name } : {}),
     },
     ...(okta ? { okta } : {}),
     oktaMaxRequestsPerSecond: e.OKTA_MAX_REQUESTS_PER_SECOND,
@@ -572,6 +596,67 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
   };
 }
 
+/** What a temporal.toml profile contributes: the project's variables it stands for, plus gRPC headers. */
+interface TemporalProfile {
+  name?: string;
+  env: Env;
+  grpcMeta?: Record<string, string>;
+}
+
+const MAX_GRPC_META = 32;
+
+/**
+ * Reads the Temporal client profile the way Temporal's CLI and SDKs do (`@temporalio/envconfig`):
+ * TEMPORAL_CONFIG_FILE or the user's `temporalio/temporal.toml`, profile TEMPORAL_PROFILE (default
+ * `default`). No file is no profile; the project's variables override it field by field.
+ */
+export function readTemporalProfile(env: Env, problems: string[]): TemporalProfile {
+  const file = env.TEMPORAL_CONFIG_FILE?.trim();
+  if (file && !existsSync(file)) {
+    problems.push(`TEMPORAL_CONFIG_FILE: file not found: ${file}`);
+    return { env: {} };
+  }
+  const name = env.TEMPORAL_PROFILE?.trim() || undefined;
+  let profile: ClientConfigProfile;
+  try {
+    const defined = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    profile = loadClientConfigProfile({ overrideEnvVars: defined, disableEnv: true, ...(name ? { profile: name } : {}) });
+  } catch (err) {
+    // Parse errors may quote the file; the file may hold an API key: name the problem only.
+    const message = err instanceof Error && /not found/.test(err.message) ? err.message : 'cannot be read as a temporal.toml client config';
+    problems.push(`${name ? 'TEMPORAL_PROFILE' : 'TEMPORAL_CONFIG_FILE'}: ${message}`);
+    return { env: {} };
+  }
+  const out: Env = {
+    TEMPORAL_ADDRESS: profile.address,
+    TEMPORAL_NAMESPACE: profile.namespace,
+    TEMPORAL_API_KEY: profile.apiKey,
+  };
+  const tls = profile.tls;
+  if (tls) {
+    out.TEMPORAL_TLS = tls.disabled ? 'false' : 'true';
+    out.TEMPORAL_TLS_SERVER_NAME = tls.serverName;
+    const source = (s: typeof tls.clientCert, pathVar: string, dataVar: string) => {
+      if (!s) return;
+      if ('path' in s) out[pathVar] = s.path;
+      else out[dataVar] = typeof s.data === 'string' ? s.data : Buffer.from(s.data).toString('utf8');
+    };
+    source(tls.clientCert, 'TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_CERT');
+    source(tls.clientKey, 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_KEY');
+    source(tls.serverCACert, 'TEMPORAL_TLS_CA_PATH', 'TEMPORAL_TLS_CA');
+  }
+  const meta = Object.entries(profile.grpcMeta ?? {});
+  if (meta.length > MAX_GRPC_META || meta.some(([k, v]) => !/^[a-z0-9._-]{1,100}$/.test(k) || typeof v !== 'string' || v.length > 4096)) {
+    problems.push(`TEMPORAL_PROFILE: grpc_meta must be at most ${MAX_GRPC_META} headers with lower-case names and values up to 4096 characters (not shown)`);
+  }
+  const contributes = Object.values(out).some((v) => v !== undefined) || meta.length > 0;
+  return {
+    env: Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)),
+    ...(meta.length > 0 ? { grpcMeta: Object.fromEntries(meta) } : {}),
+    ...(contributes ? { name: name ?? 'default' } : {}),
+  };
+}
+
 function resolveSlack(e: ParsedEnv, problems: string[]): SlackConfig | undefined {
   if (!e.SLACK_SIGNING_SECRET && !e.SLACK_BOT_TOKEN) {
     if (e.SLACK_HELPDESK_CHANNEL) problems.push('SLACK_HELPDESK_CHANNEL: needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN');
@@ -589,10 +674,11 @@ function resolveSlack(e: ParsedEnv, problems: string[]): SlackConfig | undefined
 }
 
 function resolveTls(e: ParsedEnv, problems: string[]): AppConfig['temporal']['tls'] {
-  const anyTls = e.TEMPORAL_TLS || e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_KEY_PATH || e.TEMPORAL_TLS_KEY || e.TEMPORAL_API_KEY;
-  if (!anyTls) return undefined;
+  const hasCert = Boolean(e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CERT);
   const hasKey = Boolean(e.TEMPORAL_TLS_KEY_PATH || e.TEMPORAL_TLS_KEY);
-  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== hasKey) {
+  const anyTls = e.TEMPORAL_TLS || hasCert || hasKey || e.TEMPORAL_API_KEY;
+  if (!anyTls) return undefined;
+  if (hasCert !== hasKey) {
     problems.push('TEMPORAL_TLS_CERT_PATH: mTLS needs both a client certificate and a key (TEMPORAL_TLS_KEY_PATH)');
   }
   for (const name of ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CA_PATH'] as const) {
@@ -602,7 +688,9 @@ function resolveTls(e: ParsedEnv, problems: string[]): AppConfig['temporal']['tl
   return {
     ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
     ...(e.TEMPORAL_TLS_CA_PATH ? { caPath: e.TEMPORAL_TLS_CA_PATH } : {}),
+    ...(e.TEMPORAL_TLS_CA ? { caPem: e.TEMPORAL_TLS_CA } : {}),
     ...(e.TEMPORAL_TLS_CERT_PATH ? { clientCertPath: e.TEMPORAL_TLS_CERT_PATH } : {}),
+    ...(e.TEMPORAL_TLS_CERT ? { clientCertPem: e.TEMPORAL_TLS_CERT } : {}),
     ...(e.TEMPORAL_TLS_KEY_PATH ? { clientKeyPath: e.TEMPORAL_TLS_KEY_PATH } : {}),
     ...(e.TEMPORAL_TLS_KEY ? { clientKeyPem: e.TEMPORAL_TLS_KEY } : {}),
   };
@@ -635,6 +723,8 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       oktaLogTaskQueue: config.temporal.oktaLogTaskQueue,
       tls: config.temporal.tls ? 'on' : 'off',
       apiKey: config.temporal.apiKey ? '(set)' : '(none)',
+      profile: config.temporal.profile ?? '(none)',
+      grpcMeta: Object.keys(config.temporal.grpcMeta ?? {}),
     },
     okta: config.okta
       ? {

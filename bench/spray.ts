@@ -47,6 +47,8 @@ const env: Record<string, string> = {
   LOCKOUT_LOOKBACK: '5m',
   PAYLOAD_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
   LOG_LEVEL: 'ERROR',
+  // Several worker processes on one machine: each picks a free port for its health endpoints.
+  WORKER_HEALTH_PORT: '0',
   // Bundled ahead, as a deployment does (the bundler's own start-up peak is not the worker's steady state).
   ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE } : {}),
 };

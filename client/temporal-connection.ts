@@ -1,6 +1,7 @@
 /**
  * Connection options shared by the client, the worker and the CLI, so a dev server, a
- * self-hosted cluster with mTLS and Temporal Cloud (mTLS or API key) are all one config away.
+ * self-hosted cluster with mTLS and Temporal Cloud (mTLS or API key) are all one config away:
+ * environment variables, or a temporal.toml profile as Temporal's CLI reads it (see temporal.config.ts).
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
@@ -11,20 +12,24 @@ export interface TemporalConnectionSettings {
   address: string;
   tls?: ConnectionOptions['tls'];
   apiKey?: string;
+  /** gRPC headers on every call (a temporal.toml profile's `grpc_meta`). */
+  metadata?: Record<string, string>;
 }
 
 export function temporalConnectionSettings(config: AppConfig): TemporalConnectionSettings {
-  const { address, tls, apiKey } = config.temporal;
+  const { address, tls, apiKey, grpcMeta } = config.temporal;
   const settings: TemporalConnectionSettings = { address };
   if (apiKey) settings.apiKey = apiKey;
+  if (grpcMeta && Object.keys(grpcMeta).length > 0) settings.metadata = { ...grpcMeta };
   if (tls) {
+    // PEM contents (from a profile's *_data keys or the environment) win over paths.
     const clientKey = tls.clientKeyPem ?? (tls.clientKeyPath ? readFileSync(tls.clientKeyPath, 'utf8') : undefined);
+    const clientCert = tls.clientCertPem ? Buffer.from(tls.clientCertPem) : tls.clientCertPath ? readFileSync(tls.clientCertPath) : undefined;
+    const ca = tls.caPem ? Buffer.from(tls.caPem) : tls.caPath ? readFileSync(tls.caPath) : undefined;
     settings.tls = {
       ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
-      ...(tls.caPath ? { serverRootCACertificate: readFileSync(tls.caPath) } : {}),
-      ...(tls.clientCertPath && clientKey
-        ? { clientCertPair: { crt: readFileSync(tls.clientCertPath), key: Buffer.from(clientKey) } }
-        : {}),
+      ...(ca ? { serverRootCACertificate: ca } : {}),
+      ...(clientCert && clientKey ? { clientCertPair: { crt: clientCert, key: Buffer.from(clientKey) } } : {}),
     };
   }
   return settings;

@@ -8,7 +8,8 @@ ensure_node_modules() {
   fi
 }
 
-# Custom search attributes this project writes; registered when the dev server starts.
+# Custom search attributes this project writes; registered when the dev server starts and by
+# scripts/cluster/up.sh on the local cluster.
 # Keep in step with PROJECT_SEARCH_ATTRIBUTES in workflows/search-attributes.ts.
 SEARCH_ATTRIBUTES=(OktaUserId=Keyword OktaLogin=Keyword AccessAction=Keyword AccessOutcome=Keyword AccessRequestId=Keyword)
 
