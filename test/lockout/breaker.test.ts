@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { resumeStormBreaker } from '../../client/lockout-client.js';
+import { runCli } from '../../client/cli.js';
 import { lockoutPollerWorkflowId, lockoutStateQuery, lockoutWorkflowId } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
 import { lockoutFixture, nextEpisode, type LockoutFixture } from './fixture.js';
@@ -72,7 +72,15 @@ describe('storm breaker and notification caps', () => {
     assert.equal((await f.sim.control.getUser(last.id)).status, 'LOCKED_OUT');
     assert.equal(f.notifier.to(last.id)[0]?.kind, 'lockout-held');
 
-    const view = await resumeStormBreaker(f.temporal.client, f.sim.url, 'ops.oncall');
+    // Operators see it and resume it from the CLI.
+    const cli = async (...argv: string[]) => {
+      const lines: string[] = [];
+      const code = await runCli(argv, { config: f.config, client: f.temporal.client, out: (l) => lines.push(l) });
+      assert.equal(code, 0);
+      return JSON.parse(lines.join('\n')) as { breaker?: { state: string }; state?: string; resumedBy?: string };
+    };
+    assert.equal((await cli('poller', 'status')).breaker?.state, 'tripped');
+    const view = await cli('poller', 'breaker', 'resume', '--as', 'ops.oncall');
     assert.equal(view.state, 'closed');
     assert.equal(view.resumedBy, 'ops.oncall');
     const after = await f.sim.control.createUser({ login: 'after.resume@example.com' });
