@@ -49,6 +49,16 @@ describe('unlock policy rules', () => {
     assert.equal(book.decide(userId(1), event(), 86_400_000 + 10_000, policies).decision.mode, 'default');
   });
 
+  it('an event that joins an open episode is forgotten: it counts as no lockout of its own', () => {
+    const book = new PolicyBook();
+    const p = { ...policies, relockMaxPerDay: 1 };
+    book.decide(userId(1), event(), 0, p);
+    book.decide(userId(1), event(), 5, p);
+    book.forget(userId(1), 5);
+    assert.equal(book.view(6, p).lockoutsInWindow, 1);
+    assert.equal(book.decide(userId(2), event(), 7, p).decision.mode, 'default');
+  });
+
   it('notification cap: one message granted per episode, at most notifyMaxPerDay a day', () => {
     const book = new PolicyBook();
     const p = { ...policies, relockMaxPerDay: 0, notifyMaxPerDay: 2 };

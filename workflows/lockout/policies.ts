@@ -157,6 +157,18 @@ export class PolicyBook {
     return { decision, tripped, closedByQuiet };
   }
 
+  /**
+   * The episode decided at `atMs` was not started (its events went to the user's open episode):
+   * it does not count as a lockout of its own (a trip it caused stands: erring towards safety).
+   */
+  forget(userId: string, atMs: number): void {
+    const user = this.users.get(userId);
+    if (user?.locks.at(-1) === atMs) user.locks.pop();
+    if (user?.notices.at(-1) === atMs) user.notices.pop();
+    const i = this.breaker.recent.lastIndexOf(atMs);
+    if (i >= 0) this.breaker.recent.splice(i, 1);
+  }
+
   /** An operator closes the breaker: new episodes follow the configured policy again. */
   resume(by: string | undefined): void {
     delete this.breaker.trippedAt;

@@ -203,12 +203,13 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
    * The unlock policies' decision for a new episode, taken once per batch (a retried start reuses it,
    * so one episode counts once in the breaker window and the user's history).
    */
-  const decisions = new WeakMap<UserBatch, EpisodeDecision>();
+  const decisions = new WeakMap<UserBatch, { decision: EpisodeDecision; atMs: number }>();
   const decide = (batch: UserBatch): EpisodeDecision => {
     const known = decisions.get(batch);
-    if (known) return known;
-    const { decision, tripped, closedByQuiet } = policyBook.decide(batch.user.id, batch.events[0]!, new Date().getTime(), settings.policies!);
-    decisions.set(batch, decision);
+    if (known) return known.decision;
+    const atMs = new Date().getTime();
+    const { decision, tripped, closedByQuiet } = policyBook.decide(batch.user.id, batch.events[0]!, atMs, settings.policies!);
+    decisions.set(batch, { decision, atMs });
     if (closedByQuiet) {
       log.info('storm breaker closed after its quiet period');
       showBreaker();
@@ -279,6 +280,12 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
         return;
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // Not a new episode after all: the events join the open one and count as no lockout of their own.
+        const decided = decisions.get(batch);
+        if (decided) {
+          policyBook.forget(batch.user.id, decided.atMs);
+          decisions.delete(batch);
+        }
       }
       try {
         const child = getExternalWorkflowHandle(childId);
