@@ -20,13 +20,13 @@ export function parseDurationMs(value: string): number | undefined {
   return Math.round(amount * factor);
 }
 
-const duration = (fallback: string) =>
+const duration = (fallback: string, options: { allowZero?: boolean } = {}) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) => {
       const ms = parseDurationMs(value);
-      if (ms === undefined || ms <= 0) {
+      if (ms === undefined || ms < 0 || (ms === 0 && !options.allowZero)) {
         ctx.addIssue({ code: 'custom', message: `expected a duration like "30s", "5m" or "1500ms", got "${value}"` });
         return z.NEVER;
       }
@@ -119,6 +119,8 @@ const envSchema = z.object({
   HTTP_API_APPROVER_TOKENS: optionalString,
   /** Attempts per Okta call in the self-service workflows (1 = no retry). */
   SELF_SERVICE_OKTA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** After a successful reset, the run keeps answering late requests for the account until none came for this long. */
+  SELF_SERVICE_ANSWER_LINGER: duration('10s', { allowZero: true }),
   APPROVAL_PASSWORD_RESET: z.enum(['none', 'helpdesk']).default('none'),
   APPROVAL_MFA_RESET: z.enum(['none', 'helpdesk']).default('none'),
   APPROVAL_TIMEOUT: duration('4h'),
@@ -180,6 +182,7 @@ export interface SelfServiceConfig {
   httpApi: { host: string; port: number; tokens: { frontend: string; token: string }[]; approverTokens: { name: string; token: string }[] };
   /** Attempts per Okta call in the self-service workflows. */
   oktaMaxAttempts: number;
+  answerLingerMs: number;
   approval: { passwordReset: ApprovalMode; mfaReset: ApprovalMode; timeoutMs: number };
   mfaChoiceTimeoutMs: number;
   helpdesk: { group?: string; logins: string[] };
@@ -367,6 +370,7 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
     },
     httpApi: { host: e.HTTP_API_HOST, port: e.HTTP_API_PORT, tokens, approverTokens },
     oktaMaxAttempts: e.SELF_SERVICE_OKTA_MAX_ATTEMPTS,
+    answerLingerMs: e.SELF_SERVICE_ANSWER_LINGER,
     approval: { passwordReset: e.APPROVAL_PASSWORD_RESET, mfaReset: e.APPROVAL_MFA_RESET, timeoutMs: e.APPROVAL_TIMEOUT },
     mfaChoiceTimeoutMs: e.MFA_CHOICE_TIMEOUT,
     helpdesk: { ...(helpdeskGroup ? { group: helpdeskGroup } : {}), logins: list(e.HELPDESK_LOGINS).map((l) => l.toLowerCase()) },
@@ -438,6 +442,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       codecServer: { ...config.selfService.codecServer, token: config.selfService.codecServer.token ? '(set)' : '(none)' },
       httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend), approvers: config.selfService.httpApi.approverTokens.map((t) => t.name) },
       oktaMaxAttempts: config.selfService.oktaMaxAttempts,
+      answerLingerMs: config.selfService.answerLingerMs,
       approval: config.selfService.approval,
       helpdesk: config.selfService.helpdesk,
       protectedGroups: config.selfService.protectedGroups,

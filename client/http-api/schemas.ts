@@ -1,17 +1,17 @@
 /** zod schemas of the HTTP API's request bodies (the OpenAPI document describes the same shapes). */
 import { z } from 'zod';
-import { ApprovalDecisionSchema, RequesterSchema } from '../../workflows/self-service/messages.js';
+import { ApprovalDecisionSchema, LOGIN_CHARS, MAX_IDEMPOTENCY_KEY, RequesterSchema } from '../../workflows/self-service/messages.js';
 
 export const IdempotencyKeySchema = z
   .string()
   .min(1)
-  .max(200)
+  .max(MAX_IDEMPOTENCY_KEY)
   .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
 export const ResetRequestBodySchema = z.strictObject({
   requester: RequesterSchema,
   /** Login or email of the account to reset; default the requester's own (helpdesk only may name another). */
-  target: z.string().trim().min(1).max(320).optional(),
+  target: z.string().trim().min(1).max(254).regex(LOGIN_CHARS, 'letters, digits and the characters of an email address only').optional(),
 });
 
 export const ChooseFactorsBodySchema = z.strictObject({
@@ -31,4 +31,4 @@ export const LockoutReplyBodySchema = z.strictObject({
   respondent: z.string().max(200).optional(),
 });
 
-export const ChatUserIdHeaderSchema = z.string().trim().min(1).max(200);
+export const ChatUserIdHeaderSchema = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/);

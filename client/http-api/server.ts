@@ -64,6 +64,14 @@ const REFUSAL_STATUS: Record<RefusalCode, [number, string]> = {
   'nothing-to-reset': [409, 'nothing_to_reset'],
 };
 
+const SELF_SERVICE_ERROR: Record<SelfServiceError['code'], [number, string]> = {
+  'not-found': [404, 'not_found'],
+  conflict: [409, 'idempotency_conflict'],
+  rejected: [409, 'rejected'],
+  busy: [503, 'busy'],
+  invalid: [400, 'invalid_request'],
+};
+
 export async function startHttpApi(opts: HttpApiOptions): Promise<RunningHttpApi> {
   if (opts.tokens.length === 0) throw new Error('HTTP API: HTTP_API_TOKENS is empty, no frontend could call it');
   const temporal = opts.client ?? opts.selfService.client;
@@ -229,8 +237,7 @@ async function selfServiceCall<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof SelfServiceError) {
-      const status = err.code === 'not-found' ? 404 : err.code === 'conflict' ? 409 : 409;
-      const code = err.code === 'not-found' ? 'not_found' : err.code === 'conflict' ? 'idempotency_conflict' : 'rejected';
+      const [status, code] = SELF_SERVICE_ERROR[err.code];
       throw new HttpError(status, code, err.message);
     }
     throw err;
@@ -256,6 +263,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, err: HttpError): void {
   if (res.headersSent) return;
+  if (err.status === 503) res.setHeader('Retry-After', '2');
   send(res, err.status, { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
 }
 

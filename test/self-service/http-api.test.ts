@@ -117,7 +117,7 @@ describe('HTTP API for chat frontends (loopback)', () => {
 
     await env.client.workflow.getHandle(chosen.body.workflowId, chosen.body.runId).result();
     await eventually('visibility caught up', async () => (await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessOutcome = "factors-reset"`)).count >= 1);
-    const limited = await post('/v1/mfa-resets', rid(), { requester: requester(user.login) });
+    const limited = await post('/v1/mfa-resets', rid(), { requester: { chatUserId: 'chat-other-device', email: user.login } });
     assert.equal(limited.status, 429);
     assert.equal(limited.body.error.code, 'daily_limit');
   });

@@ -15,6 +15,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -25,6 +26,7 @@ import type { OktaActivities, OktaFactorSummary } from '../../activities/okta-ac
 import type { SelfServiceActivities, SelfServicePolicy } from '../../activities/self-service/activities.js';
 import type { OktaFailureType } from '../../activities/okta/failure-types.js';
 import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
+import { CANNOT_DELIVER, isHelpdesk as isHelpdeskRule, NOT_YOUR_ACCOUNT } from './authorization.js';
 import {
   ApprovalDecisionSchema,
   approvalSignal,
@@ -100,6 +102,18 @@ const NON_RETRYABLE_OKTA: OktaFailureType[] = [
   'OktaConfigInvalid',
 ];
 
+/**
+ * Per-run bounds, so nobody can grow a run's history (or its memo) without limit: requests tracked by
+ * one run (more are rejected by the update validator, which writes nothing to history) and approval
+ * attempts (each costs Okta calls).
+ */
+export const MAX_TRACKED_REQUESTS = 50;
+/** Approval attempts per approver, and distinct approvers per run: one flooding approver blocks only themselves. */
+export const MAX_APPROVAL_ATTEMPTS = 5;
+export const MAX_APPROVERS = 20;
+/** Marker: after a successful reset the run keeps answering late requests for the same account. */
+const ANSWER_LINGER = 'self-service-answer-linger';
+
 const LABEL: Record<SelfServiceAction, string> = { 'reset-password': 'password reset', 'reset-mfa': 'MFA reset' };
 
 async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<SelfServiceResult> {
@@ -135,6 +149,11 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
   /** Okta ID of whoever approved or denied: they may not also be a requester of this run. */
   let approverOktaId: string | undefined;
   const approval: ApprovalView = { required: false, rejectedAttempts: 0 };
+  const approvalAttempts = new Map<string, number>();
+  const approvalCapped = (approver: string) => {
+    const key = approver.trim().toLowerCase();
+    return (approvalAttempts.get(key) ?? 0) >= MAX_APPROVAL_ATTEMPTS || (!approvalAttempts.has(key) && approvalAttempts.size >= MAX_APPROVERS);
+  };
   const requests: TrackedRequest[] = [];
   const queue: TrackedRequest[] = [];
   const touch = () => {
@@ -260,6 +279,12 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     r.state === 'refused' ||
     r.state === 'failed' || (r.state === 'accepted' && (phase === 'awaiting-choice' || phase === 'awaiting-approval' || phase === 'done'));
 
+  /** Once the run is done, an accepted request of the same chat user and email: its answer is theirs again. */
+  const answeredBefore = (req: SubmitRequest): TrackedRequest | undefined =>
+    phase === 'done'
+      ? requests.find((x) => x.state === 'accepted' && x.chatUserId === req.requester.chatUserId && x.email === req.requester.email.toLowerCase())
+      : undefined;
+
   // ---- handlers ------------------------------------------------------------------------------
   setHandler(
     submitRequestUpdate,
@@ -270,6 +295,9 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       if (r && r.chatUserId !== req.requester.chatUserId) {
         throw ApplicationFailure.nonRetryable('this request ID belongs to another requester', 'RequestIdConflict');
       }
+      // After the reset, the same person asking again gets their earlier answer (not tracked again).
+      const earlier = !r ? answeredBefore(req) : undefined;
+      if (earlier && patched(ANSWER_LINGER)) return viewFor(earlier);
       if (!r) {
         r = {
           requestId: req.requestId,
@@ -290,7 +318,14 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       await condition(() => settled(tracked));
       return viewFor(tracked);
     },
-    { validator: (req: SubmitRequest) => void SubmitRequestSchema.parse(req) },
+    {
+      validator: (req: SubmitRequest) => {
+        const parsed = SubmitRequestSchema.parse(req);
+        if (requests.length >= MAX_TRACKED_REQUESTS && !requests.some((x) => x.requestId === parsed.requestId) && !answeredBefore(parsed)) {
+          throw ApplicationFailure.nonRetryable('Too many requests for this account right now; try again later.', 'TooManyRequests');
+        }
+      },
+    },
   );
 
   setHandler(requestViewQuery, (viewer) => {
@@ -335,6 +370,8 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       return undefined;
     };
     if (phase !== 'awaiting-approval' || approval.decision) return notWaiting();
+    if (approvalCapped(d.approver)) return { accepted: false, code: 'not-allowed', message: 'Too many approval attempts on this request.', view: operatorView() };
+    approvalAttempts.set(d.approver.trim().toLowerCase(), (approvalAttempts.get(d.approver.trim().toLowerCase()) ?? 0) + 1);
     let approver: Awaited<ReturnType<OktaActivities['oktaFindUser']>>;
     let groups: Awaited<ReturnType<OktaActivities['oktaListUserGroups']>>;
     try {
@@ -364,7 +401,12 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     return { accepted: true, message: `Request ${approval.decision}.`, view: operatorView() };
   }
 
-  setHandler(decideApprovalUpdate, decide, { validator: (d) => void ApprovalDecisionSchema.parse(d) });
+  setHandler(decideApprovalUpdate, decide, {
+    validator: (d) => {
+      ApprovalDecisionSchema.parse(d);
+      if (approvalCapped(d.approver)) throw ApplicationFailure.nonRetryable('Too many approval attempts on this request.', 'TooManyRequests');
+    },
+  });
   setHandler(approvalSignal, async (raw) => {
     const d = ApprovalDecisionSchema.safeParse(raw);
     if (!d.success) {
@@ -395,12 +437,7 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     touch();
   });
 
-  function isHelpdesk(login: string, email: string | undefined, groups: { name: string }[]): boolean {
-    if (!policy) return false;
-    const ids = [login.toLowerCase(), email?.toLowerCase()].filter(Boolean);
-    if (ids.some((id) => policy!.helpdeskLogins.includes(id!))) return true;
-    return policy.helpdeskGroup !== undefined && groups.some((g) => g.name === policy!.helpdeskGroup);
-  }
+  const isHelpdesk = (login: string, email: string | undefined, groups: { name: string }[]) => policy !== undefined && isHelpdeskRule(policy, login, email, groups);
 
   // ---- request authorisation (runs beside the main flow) --------------------------------------
   const refuse = (r: TrackedRequest, code: RefusalCode, message: string) => {
@@ -408,10 +445,6 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     r.refusal = { code, message };
     log.info('request refused', { requestId: r.requestId, code });
   };
-  const CANNOT_DELIVER =
-    'A password reset link for someone else cannot be delivered here: no chat notifier is configured, so the link would ' +
-    'never reach the employee and their account would be left in password recovery. Ask the employee to request the link ' +
-    'themselves, or reset the password in the Okta admin console.';
   const cannotDeliverSecrets = () => action === 'reset-password' && policy !== undefined && !policy.secretDelivery;
 
   async function authorize(r: TrackedRequest): Promise<void> {
@@ -452,7 +485,7 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
         r.self = true;
         r.state = 'accepted';
       } else if (!helpdesk) {
-        refuse(r, 'not-your-account', 'You can only reset your own account. Ask the helpdesk if someone else needs help.');
+        refuse(r, NOT_YOUR_ACCOUNT.code, NOT_YOUR_ACCOUNT.message);
       } else if (cannotDeliverSecrets()) {
         refuse(r, 'not-allowed', CANNOT_DELIVER);
       } else {
@@ -489,6 +522,15 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     touch();
     upsertSearchAttributes([{ key: AccessOutcomeKey, value: o }]);
     upsertMemo({ target: target?.login ?? input.target, outcome: o, requests: requests.map((x) => [x.requestId, x.chatUserId]) });
+    if ((o === 'link-issued' || o === 'factors-reset') && patched(ANSWER_LINGER)) {
+      // Requests for this account that arrive just after the reset (a user mashing the button, a chat
+      // platform or the client retrying after the server's update limits) join this run and get the
+      // same answer instead of starting a second reset. Open while requests keep coming, bounded by
+      // MAX_TRACKED_REQUESTS.
+      const quietMs = policy?.answerLingerMs ?? 0;
+      let seen = requests.length;
+      while (quietMs > 0 && (await condition(() => requests.length !== seen, quietMs))) seen = requests.length;
+    }
     // Requests that arrived meanwhile are answered before the run closes.
     await condition(() => queue.length === 0 && !authorizing && allHandlersFinished());
     const { requests: list, ...rest } = operatorView();
