@@ -47,7 +47,13 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-const url = z.url({ message: 'expected an absolute URL such as https://example.okta.com' });
+/** http(s) only, and no user:password@ (a credential there would be printed in start-up logs). */
+const url = z.url({ message: 'expected an absolute URL such as https://example.okta.com' }).superRefine((value, ctx) => {
+  if (!URL.canParse(value)) return;
+  const u = new URL(value);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL' });
+  if (u.username || u.password) ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password (put credentials in their own variables)' });
+});
 const optionalUrl = optionalString.pipe(url.optional());
 
 /** Variables whose values are credentials: never echoed, not even in validation errors. */
@@ -230,15 +236,20 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const dotEnv =
     options.dotEnvPath === false ? {} : { ...readDotEnv(LOCAL_SYSTEM_ENV_PATH), ...readDotEnv(options.dotEnvPath ?? '.env') };
   const merged: Env = { ...dotEnv, ...env };
-  const parsed = envSchema.safeParse(merged);
+  // One pass: a variable that fails its own check is reported, then left at its default so the
+  // cross-variable checks below still run and every problem lands in the same message.
   const problems: string[] = [];
+  const bad = new Set<string>();
+  let parsed = envSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(root)');
+      bad.add(name);
       // zod messages may quote the received value; for secrets say only that it is invalid.
       problems.push(SECRET_VARIABLES.has(name) ? `${name}: invalid value (not shown)` : `${name}: ${issue.message}`);
     }
-    throw new ConfigError(problems);
+    parsed = envSchema.safeParse(Object.fromEntries(Object.entries(merged).filter(([k]) => !bad.has(k))));
+    if (!parsed.success) throw new ConfigError(problems);
   }
   const e = parsed.data;
 
@@ -246,7 +257,18 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const notifier = resolveNotifier(e, problems);
   const tls = resolveTls(e, problems);
   const selfService = resolveSelfService(e, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    // A variable already reported as invalid is not reported again by a cross-variable check.
+    const reported = new Set<string>();
+    throw new ConfigError(
+      problems.filter((p) => {
+        const name = p.split(':')[0]!;
+        const repeat = bad.has(name) && reported.has(name);
+        reported.add(name);
+        return !repeat;
+      }),
+    );
+  }
 
   return {
     temporal: {

@@ -5,7 +5,7 @@
  * CODEC_SERVER_HOST:CODEC_SERVER_PORT (needs CODEC_SERVER_TOKEN beyond loopback). Both use
  * PAYLOAD_ENCRYPTION_KEYS. Stops on SIGINT/SIGTERM.
  */
-import { describeConfig, loadConfigOrExit } from '../../temporal.config.js';
+import { ConfigError, describeConfig, loadConfigOrExit } from '../../temporal.config.js';
 import { startCodecServer } from '../codec-server.js';
 import { createPayloadCodec } from '../data-converter.js';
 import { SelfServiceClient } from '../self-service-client.js';
@@ -17,7 +17,12 @@ const log = (level: 'info' | 'warn', message: string, meta?: Record<string, unkn
   console.log(JSON.stringify({ level, message, ...meta, at: new Date().toISOString() }));
 log('info', 'starting self-service HTTP API and codec server', { selfService: describeConfig(config).selfService });
 
-const client = await connectTemporalClient(config);
+const client = await connectTemporalClient(config).catch((err: unknown) => {
+  // Missing keys or no Temporal server: one readable message, no stack trace.
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+});
 const ss = config.selfService;
 const codec = await startCodecServer({
   codec: createPayloadCodec(config),
