@@ -123,6 +123,10 @@ const envSchema = z.object({
   HTTP_API_TOKENS: optionalString,
   /** "name:token,..." — bearer tokens of helpdesk tools that may post approvals (separate from frontend tokens). */
   HTTP_API_APPROVER_TOKENS: optionalString,
+  HTTP_API_RATE_LIMIT_PER_FRONTEND: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  HTTP_API_RATE_LIMIT_PER_CHAT_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Browser origins allowed to call the HTTP API (comma-separated; default none). */
+  HTTP_API_CORS_ORIGINS: z.string().default(''),
   /** Attempts per Okta call in the self-service workflows (1 = no retry). */
   SELF_SERVICE_OKTA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   /** After a successful reset, the run keeps answering late requests for the account until none came for this long. */
@@ -185,7 +189,15 @@ export interface SelfServiceConfig {
   /** First = current (encrypts); all decrypt. Empty when PAYLOAD_ENCRYPTION_KEYS is unset. */
   payloadKeys: { id: string; key: Buffer }[];
   codecServer: { host: string; port: number; token?: string; corsOrigins: string[] };
-  httpApi: { host: string; port: number; tokens: { frontend: string; token: string }[]; approverTokens: { name: string; token: string }[] };
+  httpApi: {
+    host: string;
+    port: number;
+    tokens: { frontend: string; token: string }[];
+    approverTokens: { name: string; token: string }[];
+    /** Requests per minute per frontend token, and creates/choices per minute per chat user. */
+    rateLimits: { perFrontendPerMinute: number; perChatUserPerMinute: number };
+    corsOrigins: string[];
+  };
   /** Attempts per Okta call in the self-service workflows. */
   oktaMaxAttempts: number;
   answerLingerMs: number;
@@ -390,7 +402,14 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
       ...(e.CODEC_SERVER_TOKEN ? { token: e.CODEC_SERVER_TOKEN } : {}),
       corsOrigins: list(e.CODEC_SERVER_CORS_ORIGINS),
     },
-    httpApi: { host: e.HTTP_API_HOST, port: e.HTTP_API_PORT, tokens, approverTokens },
+    httpApi: {
+      host: e.HTTP_API_HOST,
+      port: e.HTTP_API_PORT,
+      tokens,
+      approverTokens,
+      rateLimits: { perFrontendPerMinute: e.HTTP_API_RATE_LIMIT_PER_FRONTEND, perChatUserPerMinute: e.HTTP_API_RATE_LIMIT_PER_CHAT_USER },
+      corsOrigins: list(e.HTTP_API_CORS_ORIGINS),
+    },
     oktaMaxAttempts: e.SELF_SERVICE_OKTA_MAX_ATTEMPTS,
     answerLingerMs: e.SELF_SERVICE_ANSWER_LINGER,
     approval: { passwordReset: e.APPROVAL_PASSWORD_RESET, mfaReset: e.APPROVAL_MFA_RESET, timeoutMs: e.APPROVAL_TIMEOUT },
@@ -462,7 +481,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     selfService: {
       payloadKeys: config.selfService.payloadKeys.map((k) => k.id),
       codecServer: { ...config.selfService.codecServer, token: config.selfService.codecServer.token ? '(set)' : '(none)' },
-      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend), approvers: config.selfService.httpApi.approverTokens.map((t) => t.name) },
+      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend), approvers: config.selfService.httpApi.approverTokens.map((t) => t.name), rateLimits: config.selfService.httpApi.rateLimits, corsOrigins: config.selfService.httpApi.corsOrigins },
       oktaMaxAttempts: config.selfService.oktaMaxAttempts,
       answerLingerMs: config.selfService.answerLingerMs,
       approval: config.selfService.approval,

@@ -37,14 +37,17 @@ const api =
   ss.httpApi.tokens.length > 0
     ? await startHttpApi({
         selfService: new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue }),
+        client,
         tokens: ss.httpApi.tokens,
         approverTokens: ss.httpApi.approverTokens,
         host: ss.httpApi.host,
         port: ss.httpApi.port,
+        ...ss.httpApi.rateLimits,
+        corsOrigins: ss.httpApi.corsOrigins,
         log,
       })
     : undefined;
-if (api) log('info', 'HTTP API ready', { url: api.url, openapi: `${api.url}/openapi.json`, frontends: ss.httpApi.tokens.map((t) => t.frontend) });
+if (api) log('info', 'HTTP API ready', { url: api.url, openapi: `${api.url}/openapi.json`, probes: ['/livez', '/readyz'], frontends: ss.httpApi.tokens.map((t) => t.frontend) });
 else log('warn', 'HTTP API not started: HTTP_API_TOKENS is empty');
 
 const stop = async () => {

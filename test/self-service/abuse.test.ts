@@ -35,7 +35,8 @@ describe('self-service under abuse (HTTP API, dev server, simulator)', () => {
     temporal = await testTemporal();
     env = await startSelfServiceEnv(temporal, { DAILY_LIMIT_PASSWORD_RESET: '5' });
     lingering = await startSelfServiceEnv(temporal, { SELF_SERVICE_ANSWER_LINGER: process.env.BREAK_LINGER ?? '10s', DAILY_LIMIT_PASSWORD_RESET: '5' }, env.sim);
-    const options = { tokens: [{ frontend: 'slack', token: SLACK }], approverTokens: [{ name: 'portal', token: APPROVER }], port: 0 };
+    // Rate limits out of the way: these tests are about what reaches Temporal (http-api.test.ts tests the limits).
+    const options = { tokens: [{ frontend: 'slack', token: SLACK }], approverTokens: [{ name: 'portal', token: APPROVER }], port: 0, perChatUserPerMinute: 10_000, perFrontendPerMinute: 10_000 };
     api = await startHttpApi({ selfService: env.selfService, ...options });
     lingeringApi = await startHttpApi({ selfService: lingering.selfService, ...options });
   });
