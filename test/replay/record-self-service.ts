@@ -9,7 +9,8 @@ import type { TestTemporal } from '../helpers/temporal.js';
 
 /** Drives one run per interesting path; answers `name → [workflowId, runId]`. */
 export async function recordSelfServiceRuns(temporal: TestTemporal): Promise<Record<string, [string, string]>> {
-  const env = await startSelfServiceEnv(temporal, { MFA_RESET_MODE: 'choose' });
+  // A short linger, so the histories include the run answering after its reset.
+  const env = await startSelfServiceEnv(temporal, { MFA_RESET_MODE: 'choose', SELF_SERVICE_ANSWER_LINGER: '1s' });
   try {
     const runs: Record<string, [string, string]> = {};
     const done = async (name: string, workflowId: string, runId: string) => {
@@ -27,11 +28,11 @@ export async function recordSelfServiceRuns(temporal: TestTemporal): Promise<Rec
     ]);
     await done('self-service-password-link', link.workflowId, link.runId);
 
-    // Someone else's account: refused.
+    // Someone else's account: refused by the request's gate (the run named is the gate's).
     const mallory = await env.newUser();
     const victim = await env.newUser();
     const refused = await env.selfService.requestPasswordReset({ requestId: rid(), requester: requester(mallory.login), target: victim.login });
-    await done('self-service-password-refused', refused.workflowId, refused.runId);
+    await done(refused.workflowId.startsWith('self-service-request/') ? 'self-service-gate-refused' : 'self-service-password-refused', refused.workflowId, refused.runId);
 
     // MFA, choose mode: list, choose one factor.
     const mfaUser = await env.newUser({ factors: [{ factorType: 'push' }, { factorType: 'token:software:totp' }] });
