@@ -74,6 +74,8 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('okta-account-access'),
   TEMPORAL_OKTA_TASK_QUEUE: z.string().min(1).default('okta-account-access-okta'),
+  /** System Log reads: their own queue and rate, so detection never waits behind unlock calls. */
+  TEMPORAL_OKTA_LOG_TASK_QUEUE: z.string().min(1).default('okta-account-access-okta-logs'),
   TEMPORAL_TLS: bool(false),
   TEMPORAL_TLS_CERT_PATH: optionalString,
   TEMPORAL_TLS_KEY_PATH: optionalString,
@@ -94,10 +96,17 @@ const envSchema = z.object({
   OKTA_ACTIVITY_TIMEOUT: duration('30s'),
   /** Okta API calls per second across all workers (enforced by the Temporal server). */
   OKTA_MAX_REQUESTS_PER_SECOND: positiveNumber(5),
+  /** System Log reads per second across all workers (Okta's default: 60/min for one token). */
+  OKTA_LOG_MAX_REQUESTS_PER_SECOND: positiveNumber(1),
 
   LOCKOUT_POLL_INTERVAL: duration('30s'),
   LOCKOUT_LOOKBACK: duration('1h'),
   LOCKOUT_POLL_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  LOCKOUT_MAX_PAGES_PER_POLL: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Lockout children one poller run starts before continuing as new (below the server's pending-child limit). */
+  LOCKOUT_MAX_CHILDREN_PER_RUN: z.coerce.number().int().min(1).max(50_000).default(1_000),
+  /** After a lost cursor, polling restarts this long before the last good poll. */
+  LOCKOUT_CURSOR_OVERLAP: duration('5m'),
   UNLOCK_POLICY: z.enum(['auto', 'ask-user', 'notify-only']).default('auto'),
   ASK_USER_TIMEOUT: duration('15m'),
 
@@ -162,17 +171,23 @@ export interface AppConfig {
     taskQueue: string;
     /** Okta activities run on their own queue so the server can pace them to Okta's rate limit. */
     oktaTaskQueue: string;
+    /** System Log reads, paced separately. */
+    oktaLogTaskQueue: string;
     tls?: { serverName?: string; caPath?: string; clientCertPath?: string; clientKeyPath?: string; clientKeyPem?: string };
     apiKey?: string;
   };
   /** undefined when no org is configured: the start script then runs the Okta simulator. */
   okta?: { orgUrl: string; auth: OktaAuthConfig; requestTimeoutMs: number };
   oktaMaxRequestsPerSecond: number;
+  oktaLogMaxRequestsPerSecond: number;
   oktaActivityTimeoutMs: number;
   lockout: {
     pollIntervalMs: number;
     lookbackMs: number;
     pageSize: number;
+    maxPagesPerPoll: number;
+    maxChildrenPerRun: number;
+    cursorOverlapMs: number;
     unlockPolicy: 'auto' | 'ask-user' | 'notify-only';
     askUserTimeoutMs: number;
   };
@@ -288,16 +303,21 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       oktaTaskQueue: e.TEMPORAL_OKTA_TASK_QUEUE,
+      oktaLogTaskQueue: e.TEMPORAL_OKTA_LOG_TASK_QUEUE,
       ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     ...(okta ? { okta } : {}),
     oktaMaxRequestsPerSecond: e.OKTA_MAX_REQUESTS_PER_SECOND,
+    oktaLogMaxRequestsPerSecond: e.OKTA_LOG_MAX_REQUESTS_PER_SECOND,
     oktaActivityTimeoutMs: e.OKTA_ACTIVITY_TIMEOUT,
     lockout: {
       pollIntervalMs: e.LOCKOUT_POLL_INTERVAL,
       lookbackMs: e.LOCKOUT_LOOKBACK,
       pageSize: e.LOCKOUT_POLL_PAGE_SIZE,
+      maxPagesPerPoll: e.LOCKOUT_MAX_PAGES_PER_POLL,
+      maxChildrenPerRun: e.LOCKOUT_MAX_CHILDREN_PER_RUN,
+      cursorOverlapMs: e.LOCKOUT_CURSOR_OVERLAP,
       unlockPolicy: e.UNLOCK_POLICY,
       askUserTimeoutMs: e.ASK_USER_TIMEOUT,
     },
@@ -467,6 +487,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       oktaTaskQueue: config.temporal.oktaTaskQueue,
+      oktaLogTaskQueue: config.temporal.oktaLogTaskQueue,
       tls: config.temporal.tls ? 'on' : 'off',
       apiKey: config.temporal.apiKey ? '(set)' : '(none)',
     },
@@ -474,6 +495,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       ? { orgUrl: config.okta.orgUrl, auth: config.okta.auth.kind, timeoutMs: config.okta.requestTimeoutMs }
       : '(not configured: Okta simulator)',
     oktaMaxRequestsPerSecond: config.oktaMaxRequestsPerSecond,
+    oktaLogMaxRequestsPerSecond: config.oktaLogMaxRequestsPerSecond,
     lockout: config.lockout,
     // Webhook URLs often carry a token in their path (Slack's do): print the origin only.
     notifier: config.notifier.kind === 'webhook' ? { kind: 'webhook', origin: new URL(config.notifier.url).origin } : config.notifier,

@@ -39,7 +39,10 @@ try {
     await new Promise((r) => setTimeout(r, spacingMs));
   }
   await eventually('all unlocked', async () => times.length === lockouts, 300_000);
-  await eventually('children done', async () => (await f.pollerState()).activeEpisodes === 0, 60_000);
+  await eventually('children done', async () => {
+    const states = await Promise.all(users.map((u) => f.temporal.client.workflow.getHandle(lockoutWorkflowId(u.id)).describe().then((d) => d.status.name)));
+    return states.every((s) => s === 'COMPLETED');
+  }, 60_000);
   const calls = await f.sim.control.requests({ pathPrefix: '/api/v1/users/' });
   const perUser = calls.filter((c) => users.some((u) => c.path.startsWith(`/api/v1/users/${u.id}`)));
   const byKind = new Map<string, number>();

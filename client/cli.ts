@@ -8,16 +8,17 @@
  *   cancel <id|workflowId> --as <login> [--reason ".."]     cancel before the Okta call
  *   lockouts list [--open] [--limit N]                      lockout episodes
  *   lockouts show <oktaUserId>                              one lockout's state
- *   poller status|pause|resume|poll-now [--org URL] [--as login]
+ *   poller status|pause|resume|poll-now|stop [--org URL] [--as login]
+ *   poller reset-cursor --since <ISO time|duration, e.g. 2h> [--org URL] [--as login]
  *   doctor                                                  client → server → worker round trip
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { lockoutState, pausePoller, pollerState, pollNow, resumePoller } from './lockout-client.js';
+import { lockoutState, pausePoller, pollerState, pollNow, resetPollerCursor, resumePoller, stopLockoutPoller } from './lockout-client.js';
 import { SelfServiceClient } from './self-service-client.js';
 import { connectTemporalClient } from './temporal-connection.js';
-import { ConfigError, loadConfigOrExit, type AppConfig } from '../temporal.config.js';
+import { ConfigError, loadConfigOrExit, parseDurationMs, type AppConfig } from '../temporal.config.js';
 import { diagnosticsWorkflowId } from '../workflows/diagnostics.js';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -28,10 +29,20 @@ const USAGE = `usage: npm run cli -- <command>
   cancel <id|workflowId> --as <login> [--reason "..."]
   lockouts list [--open] [--limit N]
   lockouts show <oktaUserId>
-  poller status|pause|resume|poll-now [--org <url>] [--as <login>]
+  poller status|pause|resume|poll-now|stop [--org <url>] [--as <login>]
+  poller reset-cursor --since <ISO time|duration, e.g. 2h> [--org <url>] [--as <login>]
   doctor`;
 
 export class UsageError extends Error {}
+
+/** `--since 2h` (that long ago) or an ISO 8601 time. */
+export function sinceArg(value: string, now = Date.now()): string {
+  const ms = /^\d/.test(value) && !value.includes('-') ? parseDurationMs(value) : undefined;
+  if (ms !== undefined) return new Date(now - ms).toISOString();
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new UsageError(`--since: expected an ISO 8601 time or a duration like 2h, got "${value}"`);
+  return new Date(at).toISOString();
+}
 
 interface Parsed {
   positional: string[];
@@ -136,12 +147,26 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       const orgUrl = str(p, 'org') ?? config.okta?.orgUrl;
       if (!orgUrl) throw new UsageError('no Okta org configured: pass --org <url>');
       const by = str(p, 'as') ?? process.env.USER ?? 'cli';
-      if (sub === 'status') json(await pollerState(client, orgUrl));
-      else if (sub === 'pause') await pausePoller(client, orgUrl, by);
+      if (sub === 'status') {
+        // Open episodes live in their own workflows: visibility counts them across poller runs.
+        const openLockouts = (await client.workflow.count('AccessAction = "unlock" AND ExecutionStatus = "Running"')).count;
+        json({ ...(await pollerState(client, orgUrl)), openLockouts });
+        return 0;
+      }
+      if (sub === 'reset-cursor') {
+        const since = sinceArg(need(p, 'since'));
+        json(await resetPollerCursor(client, orgUrl, since, by));
+        return 0;
+      }
+      if (sub === 'stop') {
+        out((await stopLockoutPoller(client, orgUrl, by)) ? 'poller stopped' : 'no poller running');
+        return 0;
+      }
+      if (sub === 'pause') await pausePoller(client, orgUrl, by);
       else if (sub === 'resume') await resumePoller(client, orgUrl, by);
       else if (sub === 'poll-now') await pollNow(client, orgUrl);
       else break;
-      if (sub !== 'status') out(`poller ${sub}: sent`);
+      out(`poller ${sub}: sent`);
       return 0;
     }
     case 'doctor': {

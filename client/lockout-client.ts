@@ -1,5 +1,5 @@
 /** Typed client calls for the lockout family (the CLI and the HTTP API use these too). */
-import { WorkflowIdConflictPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import {
   lockoutPollerWorkflowId,
   lockoutStateQuery,
@@ -7,24 +7,31 @@ import {
   pausePollerSignal,
   pollNowSignal,
   pollerStateQuery,
+  reconfigurePollerUpdate,
+  resetPollerCursorUpdate,
   resumePollerSignal,
+  stopPollerUpdate,
   unlockReplySignal,
   UnlockReplySchema,
   type LockoutState,
+  type PollerSettingsInput,
   type PollerState,
   type UnlockReply,
 } from '../workflows/lockout/messages.js';
-import type { PollerInput } from '../workflows/lockout/poller.js';
-import { lockoutPollerWorkflow } from '../workflows/lockout/poller.js';
+import { lockoutPollerWorkflow, type PollerInput } from '../workflows/lockout/poller.js';
 import type { AppConfig } from '../temporal.config.js';
 
-export function pollerInputFromConfig(config: AppConfig, orgUrl: string, overrides: Partial<PollerInput> = {}): PollerInput {
+/** The poller settings the configuration asks for (what a start sends, and what a running poller is told). */
+export function pollerSettingsFromConfig(config: AppConfig, orgUrl: string, overrides: Partial<PollerSettingsInput> = {}): PollerSettingsInput {
   return {
-    orgUrl,
     oktaTaskQueue: config.temporal.oktaTaskQueue,
+    logTaskQueue: config.temporal.oktaLogTaskQueue,
     pollIntervalMs: config.lockout.pollIntervalMs,
     lookbackMs: config.lockout.lookbackMs,
     pageSize: config.lockout.pageSize,
+    maxPagesPerPoll: config.lockout.maxPagesPerPoll,
+    maxChildrenPerRun: config.lockout.maxChildrenPerRun,
+    fallbackOverlapMs: config.lockout.cursorOverlapMs,
     unlock: {
       policy: config.lockout.unlockPolicy,
       askUserTimeoutMs: config.lockout.askUserTimeoutMs,
@@ -35,15 +42,52 @@ export function pollerInputFromConfig(config: AppConfig, orgUrl: string, overrid
   };
 }
 
-/** Starts the org's poller, or finds the one already running (safe to call on every start-up). */
-export async function startLockoutPoller(client: Client, config: AppConfig, orgUrl: string, overrides: Partial<PollerInput> = {}): Promise<WorkflowHandle<typeof lockoutPollerWorkflow>> {
-  return client.workflow.start(lockoutPollerWorkflow, {
+export function pollerInputFromConfig(config: AppConfig, orgUrl: string, overrides: Partial<PollerSettingsInput> = {}): PollerInput {
+  return { orgUrl, ...pollerSettingsFromConfig(config, orgUrl, overrides) };
+}
+
+export type PollerStart = { handle: WorkflowHandle<typeof lockoutPollerWorkflow>; reconfigured: boolean };
+
+/**
+ * Starts the org's poller, or finds the one already running, and gives it the current settings
+ * (safe to call on every start-up: that is how new settings reach a long-running poller).
+ */
+export async function startLockoutPoller(client: Client, config: AppConfig, orgUrl: string, overrides: Partial<PollerSettingsInput> = {}): Promise<WorkflowHandle<typeof lockoutPollerWorkflow>> {
+  return (await startOrReconfigurePoller(client, config, orgUrl, overrides)).handle;
+}
+
+export async function startOrReconfigurePoller(client: Client, config: AppConfig, orgUrl: string, overrides: Partial<PollerSettingsInput> = {}): Promise<PollerStart> {
+  const settings = pollerSettingsFromConfig(config, orgUrl, overrides);
+  const handle = await client.workflow.start(lockoutPollerWorkflow, {
     workflowId: lockoutPollerWorkflowId(orgUrl),
     taskQueue: config.temporal.taskQueue,
-    args: [pollerInputFromConfig(config, orgUrl, overrides)],
+    args: [{ orgUrl, ...settings }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     memo: { orgUrl },
   });
+  try {
+    // Also sent to a poller started just now: harmless, and one code path for both cases.
+    await handle.executeUpdate(reconfigurePollerUpdate, { args: [settings] });
+    return { handle, reconfigured: true };
+  } catch (err) {
+    // A poller of the first release has no such update; it switches to the current code at its next poll.
+    if (err instanceof WorkflowUpdateFailedError) return { handle, reconfigured: false };
+    throw err;
+  }
+}
+
+/** Tells the org's poller to finish (`FEATURE_LOCKOUT_POLLER=false`); false when none was running. */
+export async function stopLockoutPoller(client: Client, orgUrl: string, by?: string): Promise<boolean> {
+  const handle = pollerHandle(client, orgUrl);
+  try {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') return false;
+    await handle.executeUpdate(stopPollerUpdate, { args: [{ by: by ?? 'starter', reason: 'FEATURE_LOCKOUT_POLLER=false' }] });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }
 
 export function pollerHandle(client: Client, orgUrl: string) {
@@ -60,6 +104,11 @@ export async function pausePoller(client: Client, orgUrl: string, by?: string): 
 
 export async function resumePoller(client: Client, orgUrl: string, by?: string): Promise<void> {
   await pollerHandle(client, orgUrl).signal(resumePollerSignal, by ? { by } : {});
+}
+
+/** Operators: forget the cursor and read the System Log again from `since` (event UUIDs deduplicate). */
+export async function resetPollerCursor(client: Client, orgUrl: string, since: string, by?: string): Promise<{ since: string }> {
+  return pollerHandle(client, orgUrl).executeUpdate(resetPollerCursorUpdate, { args: [{ since, ...(by ? { by } : {}) }] });
 }
 
 export async function pollNow(client: Client, orgUrl: string): Promise<void> {

@@ -11,6 +11,8 @@ export interface RecordedRequest {
   /** Set when the SDK retried (its X-Okta-Retry-Count header). */
   retryCount?: number;
   fault?: string;
+  /** On a 429: the X-Rate-Limit-Reset it carried (epoch seconds). */
+  rateLimitReset?: number;
 }
 
 const MAX = 50_000;

@@ -166,6 +166,8 @@ export class SimServer {
       entry.durationMs = Date.now() - started;
     });
     const reply = await this.handleOkta(ctx, method, entry);
+    const reset = reply.headers?.['X-Rate-Limit-Reset'];
+    if (reply.status === 429 && typeof reset === 'string') entry.rateLimitReset = Number(reset);
     // Status 0: the connection was dropped on purpose (fault injection); nothing to send.
     if (reply.status !== 0) send(res, reply);
   }
@@ -237,6 +239,7 @@ export class SimServer {
           rateHeaders = { ...rateHeaders, 'X-Rate-Limit-Remaining': '0', 'X-Rate-Limit-Reset': String(Math.ceil(Date.now() / 1000) + 1) };
           throw oktaError('E0000047');
         }
+        if (fault.failure.type === '403') throw oktaError('E0000006');
         throw oktaError('E0000009');
       }
 
@@ -245,8 +248,11 @@ export class SimServer {
       if (principal) this.auth.requireScope(principal, m.route.meta.scope);
       ctx.params = m.params;
       ctx.principal = principal;
+      if (fault.shortPage) ctx.query.set('limit', String(Math.max(1, Math.ceil(Number(ctx.query.get('limit') ?? '100') / 2))));
       const reply = await m.route.handler(ctx);
-      return { ...reply, headers: { ...rateHeaders, ...(reply.headers ?? {}) } };
+      const headers = { ...rateHeaders, ...(reply.headers ?? {}) };
+      if (fault.foreignLinks && headers.Link) headers.Link = foreignLinks(headers.Link);
+      return { ...reply, headers };
     } catch (e) {
       if (e instanceof OktaApiError) return errorReply(e, ctx.requestId, rateHeaders);
       throw e;
@@ -265,4 +271,9 @@ export class SimServer {
       throw e;
     }
   }
+}
+
+/** A proxy that rewrites `Link` headers to its own host. */
+function foreignLinks(link: string | string[]): string[] {
+  return (Array.isArray(link) ? link : [link]).map((l) => l.replace(/<https?:\/\/[^/>]+/, '<https://proxy.example.invalid'));
 }

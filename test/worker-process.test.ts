@@ -52,6 +52,7 @@ describe('worker process (workers/main.ts)', () => {
         TEMPORAL_NAMESPACE: temporal.namespace,
         TEMPORAL_TASK_QUEUE: taskQueue,
         TEMPORAL_OKTA_TASK_QUEUE: `${taskQueue}-okta`,
+        TEMPORAL_OKTA_LOG_TASK_QUEUE: `${taskQueue}-okta-logs`,
         OKTA_ORG_URL: sim.url,
         OKTA_API_TOKEN: sim.apiToken,
         LOG_LEVEL: 'WARN',

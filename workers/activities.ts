@@ -6,6 +6,7 @@ import { createNotifyActivities } from '../activities/notify/activities.js';
 import { LogNotifier, WebhookNotifier, type Notifier } from '../activities/notify/notifier.js';
 import { createOktaClient } from '../activities/okta/client.js';
 import { createOktaActivities } from '../activities/okta-activities.js';
+import { createOktaLogActivities } from '../activities/okta-log-activities.js';
 import { createSelfServiceActivities } from '../activities/self-service/activities.js';
 import type { AppConfig } from '../temporal.config.js';
 import type { WorkerActivities } from './create-workers.js';
@@ -28,12 +29,14 @@ export function createProjectActivities(config: AppConfig, deps: ProjectActivity
     throw new Error('No Okta org configured (OKTA_ORG_URL): `npm start` runs the Okta simulator and sets it for you.');
   }
   const notifier = deps.notifier ?? createNotifier(config);
+  const okta = createOktaClient(config.okta);
   return {
     general: {
       ...createDiagnosticsActivities(),
       ...createNotifyActivities(notifier),
       ...createSelfServiceActivities({ config, client: deps.client, notifier, orgUrl: config.okta.orgUrl }),
     },
-    okta: createOktaActivities(createOktaClient(config.okta)),
+    okta: createOktaActivities(okta),
+    oktaLogs: createOktaLogActivities(okta),
   };
 }

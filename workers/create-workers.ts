@@ -6,6 +6,7 @@
  *   thousands of accounts becomes a steady queue, not a 429 storm.
  */
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { workerDataConverter } from '../client/data-converter.js';
 import type { AppConfig } from '../temporal.config.js';
 import { workflowsPath } from './workflows-path.js';
 
@@ -14,6 +15,8 @@ export interface WorkerActivities {
   general: object;
   /** Activities that call Okta, run on the paced Okta task queue. */
   okta: object;
+  /** System Log reads, on their own paced queue (absent in diagnostics-only setups). */
+  oktaLogs?: object;
 }
 
 export interface CreateWorkersOptions {
@@ -31,6 +34,7 @@ export interface ProjectWorkers {
   main: Worker;
   /** Absent when no Okta activities are given (diagnostics-only deployments and tests). */
   okta?: Worker;
+  oktaLogs?: Worker;
 }
 
 export async function createWorkers(options: CreateWorkersOptions): Promise<ProjectWorkers> {
@@ -39,7 +43,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
     connection,
     namespace: config.temporal.namespace,
     shutdownGraceTime: '20s',
-    ...(dataConverter ? { dataConverter } : {}),
+    // No payload anyone sends (a bad key, a foreign encoding) may fail a workflow task: see data-converter.ts.
+    dataConverter: workerDataConverter(dataConverter),
     ...overrides,
   };
   const main = await Worker.create({
@@ -55,12 +60,21 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
     activities: activities.okta,
     maxTaskQueueActivitiesPerSecond: config.oktaMaxRequestsPerSecond,
   });
-  return { main, okta };
+  if (!activities.oktaLogs) return { main, okta };
+  // Detection has a budget of its own: a poll never waits behind a spray's thousands of unlocks.
+  const oktaLogs = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.oktaLogTaskQueue,
+    activities: activities.oktaLogs,
+    maxTaskQueueActivitiesPerSecond: config.oktaLogMaxRequestsPerSecond,
+    maxConcurrentActivityTaskExecutions: 2,
+  });
+  return { main, okta, oktaLogs };
 }
 
 /** Runs both workers until a shutdown signal (SIGINT/SIGTERM) or until one fails. */
 export function workerList(workers: ProjectWorkers): Worker[] {
-  return workers.okta ? [workers.main, workers.okta] : [workers.main];
+  return [workers.main, workers.okta, workers.oktaLogs].filter((w): w is Worker => w !== undefined);
 }
 
 /** Asks every worker that is still running to shut down (in-flight activities get the grace time). */

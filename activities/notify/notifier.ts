@@ -11,6 +11,10 @@ export type NotificationKind =
   | 'lockout-ask-expired'
   | 'lockout-declined'
   | 'lockout-notify-only'
+  /** The unlock could not be done (Okta refused or stayed unreachable): the user is told to ask the helpdesk. */
+  | 'lockout-failed'
+  /** Locked again and again within one episode: left locked, the user is told what to fix. */
+  | 'lockout-relock-loop'
   | 'self-service';
 
 export interface UserNotification {

@@ -79,19 +79,8 @@ export class OktaClient {
 
   /** One page of System Log events. Never builds `after` itself: follow `nextUrl` verbatim. */
   async listLogEvents(params: ListLogEventsParams): Promise<LogEventPage> {
-    let url: URL;
-    if ('nextUrl' in params) {
-      url = this.sameOrgUrl(params.nextUrl, '/api/v1/logs');
-    } else {
-      url = this.url('/api/v1/logs');
-      // Polling request: ascending, `since` without `until` (see shared/okta/README.md).
-      url.searchParams.set('sortOrder', 'ASCENDING');
-      if (params.since !== undefined) url.searchParams.set('since', params.since);
-      if (params.filter) url.searchParams.set('filter', params.filter);
-      if (params.limit !== undefined) url.searchParams.set('limit', String(params.limit));
-    }
-    const res = await this.request('GET', url);
-    const raw = this.parse(res, 'GET', url, 'events', RawListSchema);
+    const url = this.logPageUrl(params);
+    const { items: raw, nextUrl } = await this.fetchLogPage(url);
     const events: LogEvent[] = [];
     const malformed: MalformedLogEvent[] = [];
     raw.forEach((item, index) => {
@@ -102,7 +91,30 @@ export class OktaClient {
         malformed.push({ index, ...(uuid ? { uuid } : {}), problem: describeIssues(`events[${index}]`, parsed.error) });
       }
     });
-    return { events, malformed, nextUrl: nextLink(res.headers) };
+    return { events, malformed, nextUrl };
+  }
+
+  /**
+   * One page of System Log events as Okta sent them, unvalidated: the caller projects each item (see
+   * workflows/lockout/log-event.ts). The next link is returned verbatim; check it with `nextLinkProblem`.
+   */
+  async listLogEventsRaw(params: ListLogEventsParams): Promise<{ items: unknown[]; nextUrl: string | undefined }> {
+    return this.fetchLogPage(this.logPageUrl(params));
+  }
+
+  /** Why a next link must not be followed (another host, another path), or undefined when it is fine. */
+  nextLinkProblem(raw: string): string | undefined {
+    try {
+      this.sameOrgUrl(raw, '/api/v1/logs');
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  private async fetchLogPage(url: URL): Promise<{ items: unknown[]; nextUrl: string | undefined }> {
+    const res = await this.request('GET', url);
+    return { items: this.parse(res, 'GET', url, 'events', RawListSchema), nextUrl: nextLink(res.headers) };
   }
 
   async getUser(idOrLogin: string): Promise<User> {
@@ -175,6 +187,17 @@ export class OktaClient {
   }
 
   /** Only follow links back to our own org and the expected endpoint: the Authorization header goes along. */
+  private logPageUrl(params: ListLogEventsParams): URL {
+    if ('nextUrl' in params) return this.sameOrgUrl(params.nextUrl, '/api/v1/logs');
+    const url = this.url('/api/v1/logs');
+    // Polling request: ascending, `since` without `until` (see shared/okta/README.md).
+    url.searchParams.set('sortOrder', 'ASCENDING');
+    if (params.since !== undefined) url.searchParams.set('since', params.since);
+    if (params.filter) url.searchParams.set('filter', params.filter);
+    if (params.limit !== undefined) url.searchParams.set('limit', String(params.limit));
+    return url;
+  }
+
   private sameOrgUrl(raw: string, expectedPath: string): URL {
     let url: URL;
     try {

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import protos from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../temporal.config.js';
@@ -68,6 +69,24 @@ async function connect(): Promise<TestTemporal> {
   };
 }
 
+/**
+ * A dev server of a test's own, for tests that need server settings the suite's server does not
+ * have (e.g. a low `limit.numPendingChildExecutions.error`). Started with the project's CLI.
+ */
+export async function ownTemporal(dynamicConfig: Record<string, string | number | boolean>): Promise<TestTemporal> {
+  quietRuntime();
+  const path = execFileSync('bash', ['scripts/temporal-cli.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const values = { 'frontend.enableUpdateWorkflowExecution': true, ...dynamicConfig };
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path },
+      searchAttributes: PROJECT_SEARCH_ATTRIBUTES.map((key) => ({ name: key.name, type: 'KEYWORD' as const })),
+      extraArgs: Object.entries(values).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
+    },
+  });
+  return { address: env.connection.options.address, namespace: env.namespace ?? 'default', client: env.client, close: () => env.teardown() };
+}
+
 /** App config for tests: real defaults, a task queue of its own per test, overrides on top. */
 export function testConfig(temporal: TestTemporal, env: Record<string, string> = {}): AppConfig {
   const queue = `test-${randomUUID().slice(0, 8)}`;
@@ -77,7 +96,9 @@ export function testConfig(temporal: TestTemporal, env: Record<string, string> =
       TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_TASK_QUEUE: queue,
       TEMPORAL_OKTA_TASK_QUEUE: `${queue}-okta`,
+      TEMPORAL_OKTA_LOG_TASK_QUEUE: `${queue}-okta-logs`,
       OKTA_MAX_REQUESTS_PER_SECOND: '50',
+      OKTA_LOG_MAX_REQUESTS_PER_SECOND: '20',
       ...env,
     },
     { dotEnvPath: false },
@@ -122,4 +143,19 @@ export async function startTestWorkers(
       await connection.close();
     },
   };
+}
+
+/** Workflow tasks that failed in every run of a workflow ID (a data-driven retry loop shows here). */
+export async function workflowTaskFailures(client: Client, workflowId: string): Promise<{ runs: number; failures: string[] }> {
+  const { EventType } = protos.temporal.api.enums.v1;
+  const failures: string[] = [];
+  let runs = 0;
+  for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    runs += 1;
+    const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    for (const e of history.events ?? []) {
+      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) failures.push(`${run.runId}: ${e.workflowTaskFailedEventAttributes?.failure?.message ?? '?'}`);
+    }
+  }
+  return { runs, failures };
 }

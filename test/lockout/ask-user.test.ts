@@ -60,8 +60,15 @@ describe('lockout workflow: unlock policies', () => {
   it('ask-user + no: stays locked, no unlock call', async () => {
     const { user, handle } = await lockAndStart('ask.no@example.com', 'ask-user');
     await asked(user.id);
-    // A malformed reply is ignored (logged), not a workflow-task failure loop...
-    await handle.signal(unlockReplySignal, { answer: 'perhaps' } as never);
+    // A malformed reply from the user themselves is ignored (logged), not a workflow-task failure
+    // loop, and never read as a yes...
+    await handle.signal(unlockReplySignal, { answer: 'perhaps', email: 'ask.no@example.com' } as never);
+    const ignored = await eventually('the malformed reply ignored', async () => {
+      const s = await handle.query(lockoutStateQuery);
+      return s.ignoredMessages === 1 ? s : undefined;
+    });
+    assert.equal(ignored.phase, 'awaiting-user');
+    assert.equal(ignored.rejectedReplies, undefined, 'refused for its shape, not for its sender');
     // ...and the real answer still counts.
     await replyToUnlockQuestion(f.temporal.client, user.id, { answer: 'no', email: 'ask.no@example.com' });
     const state: LockoutState = await handle.result();

@@ -43,6 +43,8 @@ describe('worker crash (SIGKILL) mid-unlock', () => {
       TEMPORAL_NAMESPACE: temporal.namespace,
       TEMPORAL_TASK_QUEUE: queue,
       TEMPORAL_OKTA_TASK_QUEUE: `${queue}-okta`,
+      TEMPORAL_OKTA_LOG_TASK_QUEUE: `${queue}-okta-logs`,
+      OKTA_LOG_MAX_REQUESTS_PER_SECOND: '10',
       OKTA_ORG_URL: sim.url,
       OKTA_API_TOKEN: sim.apiToken,
       OKTA_MAX_REQUESTS_PER_SECOND: '50',

@@ -24,7 +24,10 @@ export class RecordingNotifier implements Notifier {
   /** Users whose chat is slow: delivery takes this many ms. */
   readonly slowFor = new Map<string, number>();
   attemptsFailed = 0;
+  /** Awaited as each delivery starts, e.g. to lock the user again while their child is still open. */
+  onNotify?: (n: UserNotification) => Promise<void> | void;
   async notify(n: UserNotification): Promise<void> {
+    await this.onNotify?.(n);
     const delay = this.slowFor.get(n.userId);
     if (delay) await new Promise((r) => setTimeout(r, delay));
     if (this.failFor.has(n.userId)) {
@@ -51,8 +54,8 @@ export interface LockoutFixture {
   close(): Promise<void>;
 }
 
-export async function lockoutFixture(env: Record<string, string> = {}): Promise<LockoutFixture> {
-  const temporal = await testTemporal();
+export async function lockoutFixture(env: Record<string, string> = {}, options: { temporal?: TestTemporal } = {}): Promise<LockoutFixture> {
+  const temporal = options.temporal ?? (await testTemporal());
   const sim = await startOktaSimulator({ seed: `lockout-${randomUUID()}`, quiet: true });
   const config = testConfig(temporal, {
     OKTA_ORG_URL: sim.url,

@@ -30,16 +30,72 @@ export const LockoutEventSchema = z.object({
   eventType: z.string().min(1),
   published: z.string().min(1),
   reason: z.string().optional(),
+  /** Where the sign-in came from and Okta's risk signals (bounded, see log-event.ts); for the unlock policies. */
+  client: ProjectedLogEventSchema.shape.client,
+  risk: ProjectedLogEventSchema.shape.risk,
 });
 export type LockoutEvent = z.infer<typeof LockoutEventSchema>;
 
 export const LockedUserSchema = z.object({ id: z.string().min(1), login: z.string().optional() });
 export type LockedUser = z.infer<typeof LockedUserSchema>;
 
+/**
+ * How a poller runs. Sent in full by the starter at every start-up (`reconfigurePoller`), so a running
+ * poller follows the deployment's settings; carried through continue-as-new.
+ */
+export const PollerSettingsSchema = z.object({
+  /** Okta user calls (check, unlock) of the children: paced by the server at the Okta rate. */
+  oktaTaskQueue: z.string().min(1).max(200),
+  /** System Log reads: a queue and rate of their own, so a spray of unlocks never delays detection. */
+  logTaskQueue: z.string().min(1).max(200).optional(),
+  pollIntervalMs: z.number().int().min(100).max(86_400_000),
+  lookbackMs: z.number().int().positive().max(90 * 86_400_000),
+  pageSize: z.number().int().min(1).max(1000),
+  /** A poll follows `next` links while pages are non-empty, up to this many pages; then polls again at once. */
+  maxPagesPerPoll: z.number().int().min(1).max(1000).default(10),
+  /** Upper bound of one page activity's result in bytes; a larger page is read in parts. */
+  maxPageBytes: z.number().int().min(16_384).max(1_500_000).default(262_144),
+  /**
+   * Children started by one run before it continues as new. Every child counts against the run's
+   * pending-child limit (`limit.numPendingChildExecutions.error`, 2,000 by default) until it ends,
+   * even when abandoned; a new run starts from zero.
+   */
+  maxChildrenPerRun: z.number().int().min(1).max(50_000).default(1_000),
+  /** When the cursor is lost (foreign or rejected next link), polling restarts this long before the last good poll. */
+  fallbackOverlapMs: z.number().int().min(0).max(86_400_000).default(300_000),
+  unlock: z.object({
+    policy: z.enum(['auto', 'ask-user', 'notify-only']),
+    askUserTimeoutMs: z.number().int().positive(),
+    recoveryHint: z.string().max(500).optional(),
+    oktaCallTimeoutMs: z.number().int().positive().default(30_000),
+  }),
+  /** Continue-as-new after this many history events even before the server suggests it (tests use a low value). */
+  maxHistoryEvents: z.number().int().min(20).default(10_000),
+});
+export type PollerSettings = z.infer<typeof PollerSettingsSchema>;
+export type PollerSettingsInput = z.input<typeof PollerSettingsSchema>;
+
+/** Starter → running poller: the settings it should run with from now on (answered with what it applied). */
+export const reconfigurePollerUpdate = defineUpdate<PollerSettings, [PollerSettingsInput]>('reconfigurePoller');
+/** Starter (poller disabled) or operator → poller: finish the current step and complete. */
+export const stopPollerUpdate = defineUpdate<void, [{ by?: string; reason?: string }]>('stopPoller');
+/** Operator → poller: forget the cursor and read again from `since` (event UUIDs still deduplicate). */
+export const ResetCursorSchema = z.object({ since: z.iso.datetime({ offset: true }), by: z.string().max(200).optional() });
+export const resetPollerCursorUpdate = defineUpdate<{ since: string }, [z.input<typeof ResetCursorSchema>]>('resetPollerCursor');
+
 // Poller → child: another event of the same episode.
 export const lockoutEventSignal = defineSignal<[LockoutEvent]>('lockoutEvent');
-// Child → poller: the episode is over, a new event for this user starts a new child.
+// Child → poller (first release only; the current poller ignores it): the episode is over.
 export const lockoutEpisodeEndedSignal = defineSignal<[{ userId: string; runId: string }]>('lockoutEpisodeEnded');
+/** Child → poller: an episode ended without the user's account being handled (Okta refused or was down). */
+export const EpisodeFailureSchema = z.object({
+  userId: z.string().max(64),
+  runId: z.string().max(64),
+  outcome: z.string().max(64),
+  error: z.string().max(500).optional(),
+});
+export type EpisodeFailure = z.infer<typeof EpisodeFailureSchema>;
+export const lockoutEpisodeFailedSignal = defineSignal<[EpisodeFailure]>('lockoutEpisodeFailed');
 
 /**
  * Push → poller: System Log events delivered by an Okta event hook, already projected
@@ -76,8 +132,27 @@ export interface SkippedEventReport {
   why: string;
 }
 
+export interface PollerHealth {
+  /** `ok`; `degraded` when the cursor was lost and polling runs from `since` with an overlap. */
+  status: 'ok' | 'degraded';
+  reason?: string;
+  since?: string;
+}
+
 export interface PollerState {
   orgUrl: string;
+  settings?: PollerSettings;
+  health?: PollerHealth;
+  /** When the cursor is lost or reset: where the next poll starts. */
+  since?: string;
+  lastSuccessfulPollAt?: string;
+  /** Pushed events waiting for dispatch. */
+  queued?: number;
+  pushed?: { accepted: number; duplicates: number; skipped: number };
+  /** Children started by this run (bounded by `maxChildrenPerRun`). */
+  childrenThisRun?: number;
+  episodesFailed?: number;
+  recentFailures?: (EpisodeFailure & { at: string })[];
   paused: boolean;
   /** A poll is in flight (a pause takes effect when it ends). */
   polling: boolean;
@@ -92,7 +167,8 @@ export interface PollerState {
   eventsForwarded: number;
   skippedEvents: number;
   recentSkipped: SkippedEventReport[];
-  activeEpisodes: number;
+  /** First release only: episodes it knew to be open. */
+  activeEpisodes?: number;
   runsSoFar: number;
 }
 export const pollerStateQuery = defineQuery<PollerState>('pollerState');
@@ -121,6 +197,7 @@ export const unlockReplySignal = defineSignal<[UnlockReply]>('unlockReply');
 export type LockoutPhase = 'checking' | 'awaiting-user' | 'unlocking' | 'notifying' | 'done';
 export type LockoutOutcome =
   | 'unlocked'
+  | 'relock-loop'
   | 'already-unlocked'
   | 'not-locked'
   | 'user-not-found'
@@ -147,5 +224,9 @@ export interface LockoutState {
   passes?: number;
   notified: boolean;
   notificationError?: string;
+  /** Why the episode failed (Okta's error type and code; never a credential). */
+  error?: string;
+  /** Malformed signals (events or replies) ignored by this run. */
+  ignoredMessages?: number;
 }
 export const lockoutStateQuery = defineQuery<LockoutState>('lockoutState');

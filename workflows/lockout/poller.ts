@@ -1,9 +1,15 @@
 /**
  * The lockout poller: one long-running workflow per Okta org. Every poll interval it reads the
  * System Log as an Okta *polling request* (first `since`, then only the `next` link Okta returned),
- * so late-persisted events are still seen and nothing depends on time-window arithmetic. Each
- * lockout goes to the child workflow for that user's current episode. State (cursor, dedupe window,
- * open episodes) is carried through continue-as-new, so no event is lost or handled twice.
+ * and events pushed by the event-hook receiver join the same dispatch. Each lockout goes to the
+ * child workflow for that user's current episode (`lockout/{userId}`): started when none runs,
+ * signalled when one does.
+ *
+ * Built for storms: children are counted per run and the run continues as new before they could
+ * reach the server's pending-child limit (abandoned children keep running; a new run starts from
+ * zero), log reads have a task queue and rate of their own, every event is projected and bounded
+ * before it reaches history, and a lost cursor degrades to `since` with an overlap instead of
+ * wedging. State (cursor, dedupe window, queue, reports) is carried through continue-as-new.
  */
 import {
   ApplicationFailure,
@@ -14,6 +20,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -22,268 +29,333 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
-import type { OktaActivities } from '../../activities/okta-activities.js';
-import { AccessActionKey } from '../search-attributes.js';
-import { LOCKOUT_EVENT_FILTER, readLockoutEvent } from './events.js';
+import type { OktaLogActivities } from '../../activities/okta-log-activities.js';
+import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
+import { LOCKOUT_EVENT_FILTER } from './events.js';
+import { lockoutPollerWorkflowV1, type PollerInputV1 } from './legacy/poller-v1.js';
 import {
+  EpisodeFailureSchema,
+  PollerSettingsSchema,
+  PushLockoutEventsSchema,
+  ResetCursorSchema,
   lockoutEpisodeEndedSignal,
+  lockoutEpisodeFailedSignal,
   lockoutEventSignal,
   lockoutWorkflowId,
   pausePollerSignal,
   pollNowSignal,
   pollerStateQuery,
+  pushLockoutEventsUpdate,
+  reconfigurePollerUpdate,
+  resetPollerCursorUpdate,
   resumePollerSignal,
-  type LockedUser,
-  type LockoutEvent,
-  type PollerState,
-  type SkippedEventReport,
+  stopPollerUpdate,
+  type PollerSettings,
 } from './messages.js';
+import { CarriedStateSchema, MAX_QUEUED, PollerBook, type UserBatch } from './poller-state.js';
 import { lockoutWorkflow, type LockoutInput } from './unlock.js';
 
-/** Event UUIDs remembered across polls and runs: a safety net should Okta ever repeat an event. */
-const DEDUPE_WINDOW = 2_000;
-const MAX_SKIPPED_REPORTS = 20;
-
-const CarriedStateSchema = z.object({
-  cursor: z.string().optional(),
-  paused: z.boolean(),
-  pausedBy: z.string().optional(),
-  polls: z.number().int().nonnegative(),
-  eventsSeen: z.number().int().nonnegative(),
-  lockoutsStarted: z.number().int().nonnegative(),
-  eventsForwarded: z.number().int().nonnegative(),
-  skippedEvents: z.number().int().nonnegative(),
-  recentSkipped: z.array(z.object({ uuid: z.string(), eventType: z.string(), published: z.string(), why: z.string() })),
-  recentEventUuids: z.array(z.string()),
-  /** userId → the child run that owns the user's open episode. */
-  openEpisodes: z.record(z.string(), z.string()),
-  lastPollAt: z.string().optional(),
-  runsSoFar: z.number().int().nonnegative(),
-});
-type CarriedState = z.infer<typeof CarriedStateSchema>;
-
-export const PollerInputSchema = z.object({
-  orgUrl: z.string().min(1),
-  oktaTaskQueue: z.string().min(1),
-  pollIntervalMs: z.number().int().positive(),
-  lookbackMs: z.number().int().positive(),
-  pageSize: z.number().int().min(1).max(1000),
-  /** A poll follows `next` links while pages come back full, up to this many pages. */
-  maxPagesPerPoll: z.number().int().positive().default(10),
-  unlock: z.object({
-    policy: z.enum(['auto', 'ask-user', 'notify-only']),
-    askUserTimeoutMs: z.number().int().positive(),
-    recoveryHint: z.string().optional(),
-    oktaCallTimeoutMs: z.number().int().positive().default(30_000),
-  }),
-  /** Continue-as-new after this many history events even before the server suggests it (tests use a low value). */
-  maxHistoryEvents: z.number().int().positive().default(10_000),
+export const PollerInputSchema = PollerSettingsSchema.extend({
+  orgUrl: z.string().min(1).max(500),
   carried: CarriedStateSchema.optional(),
 });
 export type PollerInput = z.input<typeof PollerInputSchema>;
 
+/** Workflow versioning marker: runs without it began on the first release and replay its code. */
+export const POLLER_V2 = 'lockout-poller-v2';
+/** Users handed over at once: bounds the commands (and pending signals) of one workflow task. */
+const DISPATCH_CONCURRENCY = 100;
+/** Events of one user and page handed to a new child with its start (it keeps at most this many). */
+const MAX_EVENTS_AT_START = 20;
+/** Events of one user and page signalled to a running child: it needs to know more came, not all of them. */
+const MAX_EVENTS_FORWARDED = 3;
+
 export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void> {
+  if (!patched(POLLER_V2)) return lockoutPollerWorkflowV1(rawInput as PollerInputV1);
   const parsed = PollerInputSchema.safeParse(rawInput);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`invalid poller input: ${z.prettifyError(parsed.error)}`, 'InvalidWorkflowInput');
   }
-  const input = parsed.data;
-  const { oktaReadLogPage } = proxyActivities<OktaActivities>({
-    taskQueue: input.oktaTaskQueue,
-    startToCloseTimeout: input.unlock.oktaCallTimeoutMs,
-    // A poll gives up after a few tries and waits for the next interval; 429s wait out X-Rate-Limit-Reset.
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 4 },
-  });
-
-  const state: CarriedState = input.carried ?? {
-    paused: false,
-    polls: 0,
-    eventsSeen: 0,
-    lockoutsStarted: 0,
-    eventsForwarded: 0,
-    skippedEvents: 0,
-    recentSkipped: [],
-    recentEventUuids: [],
-    openEpisodes: {},
-    runsSoFar: 0,
-  };
-  const seen = new Set(state.recentEventUuids);
+  const { orgUrl, carried, ...initialSettings } = parsed.data;
+  let settings: PollerSettings = initialSettings;
+  const book = new PollerBook(carried);
+  const s = book.s;
   let pollNowRequested = false;
+  let stopRequested = false;
+  let woken = false;
   let polling = false;
   let lastPollError: string | undefined;
+  let childrenThisRun = 0;
+  let nextPollAt = new Date().getTime();
 
-  setHandler(pollerStateQuery, (): PollerState => ({
-    orgUrl: input.orgUrl,
-    paused: state.paused,
-    polling,
-    ...(state.pausedBy ? { pausedBy: state.pausedBy } : {}),
-    ...(state.cursor ? { cursor: state.cursor } : {}),
-    ...(state.lastPollAt ? { lastPollAt: state.lastPollAt } : {}),
-    ...(lastPollError ? { lastPollError } : {}),
-    polls: state.polls,
-    eventsSeen: state.eventsSeen,
-    lockoutsStarted: state.lockoutsStarted,
-    eventsForwarded: state.eventsForwarded,
-    skippedEvents: state.skippedEvents,
-    recentSkipped: state.recentSkipped,
-    activeEpisodes: Object.keys(state.openEpisodes).length,
-    runsSoFar: state.runsSoFar,
-  }));
+  const readLog = () =>
+    proxyActivities<OktaLogActivities>({
+      taskQueue: settings.logTaskQueue ?? settings.oktaTaskQueue,
+      startToCloseTimeout: settings.unlock.oktaCallTimeoutMs,
+      // A poll gives up after a few tries and waits for the next interval; 429s wait out X-Rate-Limit-Reset.
+      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 4 },
+    }).oktaReadLockoutLog;
+
+  setHandler(pollerStateQuery, () => book.view({ orgUrl, settings, polling, childrenThisRun, ...(lastPollError ? { lastPollError } : {}) }));
   setHandler(pausePollerSignal, (by) => {
-    state.paused = true;
+    s.paused = true;
     const who = typeof by?.by === 'string' ? by.by.slice(0, 200) : undefined;
-    if (who) state.pausedBy = who;
-    else delete state.pausedBy;
+    if (who) s.pausedBy = who;
+    else delete s.pausedBy;
     log.info('poller paused', { by: who });
   });
   setHandler(resumePollerSignal, () => {
-    state.paused = false;
-    delete state.pausedBy;
+    s.paused = false;
+    delete s.pausedBy;
   });
   setHandler(pollNowSignal, () => {
     pollNowRequested = true;
   });
-  setHandler(lockoutEpisodeEndedSignal, (ended) => {
-    // Only the run that owns the episode may close it: a late signal from an older episode must not.
-    if (typeof ended?.userId === 'string' && state.openEpisodes[ended.userId] === ended.runId) delete state.openEpisodes[ended.userId];
+  // Sent by children of the first release; this poller keeps no list of open episodes.
+  setHandler(lockoutEpisodeEndedSignal, () => undefined);
+  setHandler(lockoutEpisodeFailedSignal, (raw) => {
+    const failure = EpisodeFailureSchema.safeParse(raw);
+    if (!failure.success) return void log.warn('ignored a malformed episode failure report');
+    book.episodeFailed(failure.data, new Date().toISOString());
+    log.warn('a lockout episode failed', { ...failure.data });
+  });
+  setHandler(pushLockoutEventsUpdate, (raw) => {
+    // Parsed again: only the bounded fields the schema knows go into state.
+    const result = book.queuePush(PushLockoutEventsSchema.parse(raw).events);
+    woken = true;
+    return result;
+  }, {
+    validator: (push) => {
+      PushLockoutEventsSchema.parse(push);
+      if (stopRequested) throw new Error('the poller is stopping');
+      if (s.queued.length + push.events.length > MAX_QUEUED) throw new Error('the push queue is full: polling will pick these events up');
+    },
+  });
+  setHandler(reconfigurePollerUpdate, (patch) => {
+    settings = PollerSettingsSchema.parse(patch);
+    nextPollAt = Math.min(nextPollAt, new Date().getTime() + settings.pollIntervalMs);
+    woken = true;
+    log.info('poller reconfigured', { policy: settings.unlock.policy, pollIntervalMs: settings.pollIntervalMs, pageSize: settings.pageSize });
+    return settings;
+  }, { validator: (patch) => void PollerSettingsSchema.parse(patch) });
+  setHandler(stopPollerUpdate, (by) => {
+    stopRequested = true;
+    log.info('poller stopping', { by: typeof by?.by === 'string' ? by.by.slice(0, 200) : undefined });
+  });
+  setHandler(resetPollerCursorUpdate, (request) => {
+    const { since } = ResetCursorSchema.parse(request);
+    s.cursor = undefined;
+    s.since = new Date(since).toISOString();
+    pollNowRequested = true;
+    log.info('poller cursor reset', { since: s.since, by: request.by });
+    return { since: s.since };
+  }, {
+    validator: (request) => {
+      const { since } = ResetCursorSchema.parse(request);
+      const at = Date.parse(since);
+      // Okta keeps 90 days of System Log; a time in the future would skip everything until then.
+      if (!(at <= new Date().getTime() && at >= new Date().getTime() - 90 * 86_400_000)) throw new Error('since must be within the last 90 days');
+    },
   });
 
+  const setHealthAttribute = () => upsertSearchAttributes([{ key: AccessOutcomeKey, value: book.health.status === 'ok' ? 'polling' : 'degraded' }]);
   upsertSearchAttributes([{ key: AccessActionKey, value: 'poll-lockouts' }]);
+  setHealthAttribute();
 
-  const remember = (uuid: string) => {
-    seen.add(uuid);
-    state.recentEventUuids.push(uuid);
-    if (state.recentEventUuids.length > DEDUPE_WINDOW) {
-      const dropped = state.recentEventUuids.splice(0, state.recentEventUuids.length - DEDUPE_WINDOW);
-      for (const old of dropped) seen.delete(old);
-    }
-  };
-
-  const skip = (report: SkippedEventReport) => {
-    state.skippedEvents += 1;
-    state.recentSkipped.push(report);
-    if (state.recentSkipped.length > MAX_SKIPPED_REPORTS) state.recentSkipped.shift();
-    log.warn('skipped System Log event', { ...report });
-  };
-
-  /** Hands a user's events from one page to their episode's child, starting one if none is open. */
-  const dispatch = async (user: LockedUser, events: LockoutEvent[]) => {
-    const childId = lockoutWorkflowId(user.id);
-    const forward = async (): Promise<boolean> => {
+  /** Starts the user's child, or hands the events to the one running; retried when that run just ended. */
+  const dispatch = async (batch: UserBatch): Promise<void> => {
+    const childId = lockoutWorkflowId(batch.user.id);
+    const [first, ...more] = batch.events.slice(0, MAX_EVENTS_AT_START) as [UserBatch['events'][number], ...UserBatch['events']];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const childInput: LockoutInput = {
+          user: batch.user,
+          firstEvent: first,
+          ...(more.length ? { moreEvents: more } : {}),
+          policy: settings.unlock.policy,
+          askUserTimeoutMs: settings.unlock.askUserTimeoutMs,
+          oktaTaskQueue: settings.oktaTaskQueue,
+          pollerWorkflowId: workflowInfo().workflowId,
+          oktaCallTimeoutMs: settings.unlock.oktaCallTimeoutMs,
+          attributesAtStart: true,
+          ...(settings.unlock.recoveryHint ? { recoveryHint: settings.unlock.recoveryHint } : {}),
+        };
+        await startChild(lockoutWorkflow, {
+          workflowId: childId,
+          args: [childInput],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          cancellationType: ChildWorkflowCancellationType.ABANDON,
+          typedSearchAttributes: [
+            { key: OktaUserIdKey, value: batch.user.id },
+            ...(batch.user.login ? [{ key: OktaLoginKey, value: batch.user.login }] : []),
+            { key: AccessActionKey, value: 'unlock' },
+            { key: AccessOutcomeKey, value: 'pending' },
+          ],
+          memo: { firstEventUuid: first.uuid, firstEventType: first.eventType, policy: settings.unlock.policy },
+        });
+        childrenThisRun += 1;
+        s.lockoutsStarted += 1;
+        return;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
       try {
         const child = getExternalWorkflowHandle(childId);
-        for (const event of events) await child.signal(lockoutEventSignal, event);
-        state.eventsForwarded += events.length;
-        return true;
+        const forwarded = batch.events.slice(0, MAX_EVENTS_FORWARDED);
+        for (const event of forwarded) await child.signal(lockoutEventSignal, event);
+        s.eventsForwarded += forwarded.length;
+        return;
       } catch {
-        return false; // The episode already ended: this is a new one.
+        // That run completed between our start and our signal: the next attempt starts a new episode.
       }
-    };
-    if (state.openEpisodes[user.id] && (await forward())) return;
-    const [first, ...rest] = events as [LockoutEvent, ...LockoutEvent[]];
-    const childInput: LockoutInput = {
-      user,
-      firstEvent: first,
-      policy: input.unlock.policy,
-      askUserTimeoutMs: input.unlock.askUserTimeoutMs,
-      oktaTaskQueue: input.oktaTaskQueue,
-      pollerWorkflowId: workflowInfo().workflowId,
-      oktaCallTimeoutMs: input.unlock.oktaCallTimeoutMs,
-      ...(input.unlock.recoveryHint ? { recoveryHint: input.unlock.recoveryHint } : {}),
-    };
-    try {
-      const child = await startChild(lockoutWorkflow, {
-        workflowId: childId,
-        args: [childInput],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        cancellationType: ChildWorkflowCancellationType.ABANDON,
-      });
-      state.openEpisodes[user.id] = child.firstExecutionRunId;
-      state.lockoutsStarted += 1;
-      try {
-        for (const event of rest) await child.signal(lockoutEventSignal, event);
-        state.eventsForwarded += rest.length;
-      } catch {
-        // The child finished already: it handled this episode, and these events are part of it.
-      }
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      // An episode is open that this run did not know of (e.g. started before a reset): join it.
-      if (!(await forward())) throw err;
     }
+    throw ApplicationFailure.retryable(`could not hand events to ${childId}`, 'LockoutHandOverFailed');
   };
 
-  const handlePage = async (page: Awaited<ReturnType<typeof oktaReadLogPage>>) => {
-    // `?? []`: pages read by a worker from before malformed-event reporting have no such field.
-    for (const bad of page.malformed ?? []) {
-      skip({ uuid: bad.uuid ?? `(page item ${bad.index})`, eventType: '(unreadable)', published: '', why: `malformed event: ${bad.problem}` });
+  /** Hands batches over, a bounded number at a time. Returns the batches that could not be handed over. */
+  const handOver = async (batches: UserBatch[]): Promise<{ failed: UserBatch[]; error?: unknown }> => {
+    const failed: UserBatch[] = [];
+    let error: unknown;
+    for (let i = 0; i < batches.length; i += DISPATCH_CONCURRENCY) {
+      const chunk = batches.slice(i, i + DISPATCH_CONCURRENCY);
+      const results = await Promise.allSettled(chunk.map(dispatch));
+      results.forEach((result, j) => {
+        if (result.status === 'fulfilled') book.handedOver(chunk[j]!);
+        else {
+          failed.push(chunk[j]!);
+          error ??= result.reason;
+        }
+      });
     }
-    const byUser = new Map<string, { user: LockedUser; events: LockoutEvent[] }>();
-    for (const event of page.events) {
-      if (seen.has(event.uuid)) continue;
-      const read = readLockoutEvent(event);
-      if (read.kind === 'skip') {
-        remember(event.uuid);
-        state.eventsSeen += 1;
-        skip({ uuid: event.uuid, eventType: event.eventType, published: event.published, why: read.why });
+    return { failed, ...(error !== undefined ? { error } : {}) };
+  };
+
+  const roomForChildren = () => settings.maxChildrenPerRun - childrenThisRun;
+
+  const dispatchQueued = async () => {
+    const batches = book.takeQueued(Math.max(0, roomForChildren()));
+    if (batches.length === 0) return;
+    const { failed, error } = await handOver(batches);
+    for (const batch of failed.reverse()) book.requeue(batch);
+    if (error) log.warn('pushed lockouts not handed over yet', { users: failed.length, error: describe(error) });
+  };
+
+  /** One poll: pages while they are non-empty, within the page budget and the run's room for children. */
+  const poll = async (): Promise<boolean> => {
+    s.polls += 1;
+    s.lastPollAt = new Date().toISOString();
+    const pageSize = Math.min(settings.pageSize, settings.maxChildrenPerRun);
+    let offset = 0;
+    for (let pages = 0; pages < settings.maxPagesPerPoll; ) {
+      // A page starts at most `pageSize` children: read it only if they all fit in this run.
+      if (offset === 0 && roomForChildren() < pageSize) return true;
+      const usingCursor = s.cursor !== undefined;
+      let page: Awaited<ReturnType<ReturnType<typeof readLog>>>;
+      try {
+        page = await readLog()({
+          ...(s.cursor ? { nextUrl: s.cursor } : { since: book.startOfNewCursor(new Date().getTime(), settings.lookbackMs) }),
+          filter: LOCKOUT_EVENT_FILTER,
+          limit: pageSize,
+          offset,
+          maxResultBytes: settings.maxPageBytes,
+        });
+      } catch (err) {
+        if (usingCursor && isRejectedCursor(err)) {
+          book.degrade(`Okta rejected the cursor: ${describe(err)}`, new Date().toISOString());
+          book.fallBackToSince(new Date().getTime(), settings);
+          setHealthAttribute();
+          log.warn('poller cursor rejected: polling from since with an overlap', { since: s.since });
+        }
+        throw err;
+      }
+      for (const bad of page.unreadable) book.skip({ uuid: bad.uuid ?? '(no uuid)', eventType: '(unreadable)', published: '', why: `malformed event: ${bad.problem}` });
+      const { batches } = book.sort(page.events);
+      const { failed, error } = await handOver(batches);
+      // The cursor moves only once every event of the page is with its child; a failure retries the page.
+      if (failed.length > 0) throw error;
+      if (page.nextOffset !== undefined) {
+        offset = page.nextOffset;
         continue;
       }
-      const group = byUser.get(read.user.id) ?? { user: read.user, events: [] };
-      group.events.push(read.event);
-      byUser.set(read.user.id, group);
-    }
-    // Users are independent: start or signal their children concurrently (a spray locks thousands).
-    const groups = [...byUser.values()];
-    const results = await Promise.allSettled(groups.map((g) => dispatch(g.user, g.events)));
-    // An event counts as handled only once its child has it: a failed hand-over is retried from the
-    // same cursor on the next poll, and the events that did go through are not handed over twice.
-    results.forEach((result, i) => {
-      if (result.status !== 'fulfilled') return;
-      for (const event of groups[i]!.events) {
-        remember(event.uuid);
-        state.eventsSeen += 1;
+      offset = 0;
+      pages += 1;
+      if (page.nextUrl) {
+        s.cursor = page.nextUrl;
+        delete s.since;
+        if (book.health.status !== 'ok') {
+          book.recovered();
+          setHealthAttribute();
+          log.info('poller cursor recovered');
+        }
+      } else {
+        book.degrade(`unusable next link: ${page.cursorProblem ?? 'missing'}`, new Date().toISOString());
+        // Keep reading from since: just before the newest event seen, the overlap deduplicated.
+        const newest = page.events.reduce((max, e) => (e.published > max ? e.published : max), '');
+        if (newest) s.since = newest;
+        else if (!s.since) book.fallBackToSince(new Date().getTime(), settings);
+        s.cursor = undefined;
+        setHealthAttribute();
+        log.warn('poller has no usable cursor: polling from since', { reason: page.cursorProblem, since: s.since });
+        return page.eventsOnPage >= pageSize;
       }
-    });
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+      if (page.eventsOnPage === 0) return false;
+    }
+    return true;
   };
 
-  const poll = async () => {
-    state.polls += 1;
-    state.lastPollAt = new Date().toISOString();
-    for (let page = 0; page < input.maxPagesPerPoll; page++) {
-      const result = await oktaReadLogPage(
-        state.cursor
-          ? { nextUrl: state.cursor, filter: LOCKOUT_EVENT_FILTER, limit: input.pageSize }
-          : { since: new Date(Date.parse(state.lastPollAt) - input.lookbackMs).toISOString(), filter: LOCKOUT_EVENT_FILTER, limit: input.pageSize },
-      );
-      await handlePage(result);
-      // The cursor moves only after the page's events are handed over, in the same workflow history.
-      state.cursor = result.nextUrl;
-      if (result.events.length < input.pageSize) break;
-    }
+  const shouldContinueAsNew = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= settings.maxHistoryEvents || roomForChildren() < Math.min(settings.pageSize, settings.maxChildrenPerRun);
   };
 
   for (;;) {
-    await condition(() => !state.paused || pollNowRequested);
-    pollNowRequested = false;
-    polling = true;
-    try {
-      await poll();
-      lastPollError = undefined;
-    } catch (err) {
-      // Okta down or refusing us: report it and try again next interval; the cursor is unchanged.
-      lastPollError = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      log.warn('lockout poll failed', { error: lastPollError });
-    } finally {
-      polling = false;
+    const wait = nextPollAt - new Date().getTime();
+    const ready = () => stopRequested || pollNowRequested || woken || (!s.paused && s.queued.length > 0 && roomForChildren() > 0);
+    if (wait > 0 && !ready()) await condition(ready, wait);
+    woken = false;
+    if (stopRequested) break;
+    if (!s.paused && s.queued.length > 0) await dispatchQueued();
+    const due = new Date().getTime() >= nextPollAt;
+    if ((due && !s.paused) || pollNowRequested) {
+      pollNowRequested = false;
+      polling = true;
+      let more = false;
+      try {
+        more = await poll();
+        s.lastSuccessfulPollAt = new Date().toISOString();
+        lastPollError = undefined;
+      } catch (err) {
+        // Okta down or refusing us: report it and try again next interval.
+        lastPollError = describe(err);
+        log.warn('lockout poll failed', { error: lastPollError });
+      } finally {
+        polling = false;
+      }
+      nextPollAt = new Date().getTime() + settings.pollIntervalMs;
+      // More events remain (page budget or room for children used up): poll again at once.
+      if (more) pollNowRequested = true;
+    } else if (due) {
+      nextPollAt = new Date().getTime() + settings.pollIntervalMs;
     }
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength >= input.maxHistoryEvents) {
+    if (shouldContinueAsNew() || (s.queued.length > 0 && roomForChildren() <= 0)) {
       await condition(allHandlersFinished);
-      state.runsSoFar += 1;
-      await continueAsNew<typeof lockoutPollerWorkflow>({ ...rawInput, carried: state });
+      s.runsSoFar += 1;
+      await continueAsNew<typeof lockoutPollerWorkflow>({ orgUrl, ...settings, carried: s });
     }
-    await condition(() => pollNowRequested, input.pollIntervalMs);
   }
+  await condition(allHandlersFinished);
+  upsertSearchAttributes([{ key: AccessOutcomeKey, value: 'stopped' }]);
+}
+
+function describe(err: unknown): string {
+  const e = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  return (e instanceof Error ? e.message : String(e)).slice(0, 500);
+}
+
+/** Okta answered the cursor itself with a client error (400/404: invalid or expired `after`). */
+function isRejectedCursor(err: unknown): boolean {
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (!(cause instanceof ApplicationFailure)) return false;
+  const details = cause.details?.[0] as { status?: number } | undefined;
+  return cause.nonRetryable === true && (details?.status === 400 || details?.status === 404);
 }
