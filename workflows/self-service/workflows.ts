@@ -28,6 +28,15 @@ import type { OktaFailureType } from '../../activities/okta/failure-types.js';
 import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
 import { CANNOT_DELIVER, isHelpdesk as isHelpdeskRule, NOT_YOUR_ACCOUNT } from './authorization.js';
 import {
+  answeredBefore as answeredBeforeIn,
+  LABEL,
+  operatorView as operatorViewOf,
+  requestView,
+  type RunSnapshot,
+  settled as isSettled,
+  type TrackedRequest,
+} from './views.js';
+import {
   ApprovalDecisionSchema,
   approvalSignal,
   type ApprovalDecision,
@@ -43,7 +52,6 @@ import {
   operatorViewQuery,
   type OperatorView,
   type RefusalCode,
-  type RequestStatus,
   type RequestView,
   requestViewQuery,
   type SelfServiceAction,
@@ -66,19 +74,6 @@ export async function mfaResetWorkflow(input: unknown): Promise<SelfServiceResul
   return runSelfService('reset-mfa', input);
 }
 
-interface TrackedRequest {
-  requestId: string;
-  frontend: string;
-  chatUserId: string;
-  email: string;
-  at: string;
-  /** `failed`: the run failed before this request could be checked (answered as failed). */
-  state: 'queued' | 'accepted' | 'refused' | 'failed';
-  refusal?: { code: RefusalCode; message: string };
-  requesterOktaId?: string;
-  /** The requester is the account owner. */
-  self: boolean;
-}
 
 type Phase = OperatorView['phase'];
 
@@ -114,7 +109,6 @@ export const MAX_APPROVERS = 20;
 /** Marker: after a successful reset the run keeps answering late requests for the same account. */
 const ANSWER_LINGER = 'self-service-answer-linger';
 
-const LABEL: Record<SelfServiceAction, string> = { 'reset-password': 'password reset', 'reset-mfa': 'MFA reset' };
 
 async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<SelfServiceResult> {
   const info = workflowInfo();
@@ -166,124 +160,30 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     { key: OktaLoginKey, value: input.target.toLowerCase() },
   ]);
 
-  // ---- views ---------------------------------------------------------------------------------
-  function statusOf(r: TrackedRequest): RequestStatus {
-    if (r.state === 'queued') return 'checking';
-    if (r.state === 'refused') return 'refused';
-    if (r.state === 'failed') return 'failed';
-    switch (phase) {
-      case 'checking':
-        return 'checking';
-      case 'awaiting-choice':
-        return 'awaiting-choice';
-      case 'awaiting-approval':
-        return 'awaiting-approval';
-      case 'resetting':
-        return 'in-progress';
-      case 'done':
-        return outcome === 'link-issued' || outcome === 'factors-reset' ? 'completed' : outcome === 'pending' ? 'in-progress' : outcome;
-    }
-  }
-
-  function messageFor(r: TrackedRequest, status: RequestStatus): string {
-    const label = LABEL[action];
-    const whose = r.self ? 'your' : `${target?.login ?? 'the employee'}'s`;
-    switch (status) {
-      case 'checking':
-        return `Checking the ${label} request…`;
-      case 'refused':
-        return (r.refusal ?? runRefusal)?.message ?? 'This request was refused.';
-      case 'awaiting-choice':
-        return 'Choose which MFA factors to reset.';
-      case 'awaiting-approval':
-        return `The ${label} for ${whose} account is waiting for helpdesk approval.`;
-      case 'in-progress':
-        return `Working on the ${label}…`;
-      case 'completed':
-        if (action === 'reset-password') {
-          return r.self
-            ? 'Here is your single-use password reset link. Open it soon; it works once and expires in 1 hour. Do not share it.'
-            : `A single-use reset link was created and sent to ${target?.login ?? 'the employee'} directly.`;
-        }
-        return r.self
-          ? `Your MFA factors were reset. Enrol a new factor at ${policy?.portalUrl ?? 'the Okta portal'}.`
-          : `${target?.login ?? 'The employee'}'s MFA factors were reset; they were told to enrol a new factor.`;
-      case 'denied':
-        return `The ${label} was denied by the helpdesk${approval.reason ? `: ${approval.reason}` : '.'}`;
-      case 'expired':
-        return `The ${label} request expired (${phase === 'done' && approval.required && !approval.decision && chosenFactorIds !== undefined ? 'no approval in time' : 'no answer in time'}). Ask again if you still need it.`;
-      case 'cancelled':
-        return `The ${label} request was cancelled by an operator.`;
-      case 'failed':
-        return `The ${label} could not be completed${failureMessage ? ` (${failureMessage})` : ''}.${r.self || r.state !== 'accepted' ? ' The helpdesk can help.' : ''}`;
-    }
-  }
-
-  function viewFor(r: TrackedRequest): RequestView {
-    const status = statusOf(r);
-    const refusal = r.refusal ?? (status === 'refused' ? runRefusal : undefined);
-    const accepted = r.state === 'accepted';
-    return {
-      requestId: r.requestId,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      action,
-      status,
-      message: messageFor(r, status),
-      ...(refusal ? { refusal } : {}),
-      ...(accepted && target ? { target: { oktaUserId: target.oktaUserId, login: target.login } } : {}),
-      ...(accepted && factors ? { factors } : {}),
-      ...(accepted && chosenFactorIds ? { chosenFactorIds } : {}),
-      ...(accepted && approval.required ? { approval: { ...approval } } : {}),
-      // The credential goes only to the account owner's own request.
-      ...(accepted && r.self && status === 'completed' && resetLink ? { resetLink } : {}),
-      ...(accepted && action === 'reset-mfa' && status === 'completed' && policy?.portalUrl ? { portalUrl: policy.portalUrl } : {}),
-      createdAt,
-      updatedAt,
-    };
-  }
-
-  function operatorView(): OperatorView {
-    const lastRefusal = runRefusal ?? requests.find((r) => r.refusal)?.refusal;
-    return {
-      workflowId: info.workflowId,
-      runId: info.runId,
-      action,
-      phase,
-      outcome,
-      message:
-        outcome === 'refused' && lastRefusal
-          ? lastRefusal.message
-          : outcome === 'failed'
-            ? `failed: ${failureMessage ?? 'unknown'}`
-            : `${phase}${outcome !== 'pending' ? ` (${outcome})` : ''}`,
-      ...(target ? { target } : {}),
-      requests: requests.map((r) => ({
-        requestId: r.requestId,
-        frontend: r.frontend,
-        chatUserId: r.chatUserId,
-        email: r.email,
-        accepted: r.state === 'accepted',
-        ...(r.refusal ? { refusal: r.refusal.code } : {}),
-        at: r.at,
-      })),
-      ...(approval.required ? { approval: { ...approval } } : {}),
-      ...(factors ? { factors } : {}),
-      ...(chosenFactorIds ? { chosenFactorIds } : {}),
-      linkIssued: resetLink !== undefined,
-      ...(cancelledBy ? { cancelledBy } : {}),
-    };
-  }
-
-  const settled = (r: TrackedRequest) =>
-    r.state === 'refused' ||
-    r.state === 'failed' || (r.state === 'accepted' && (phase === 'awaiting-choice' || phase === 'awaiting-approval' || phase === 'done'));
-
-  /** Once the run is done, an accepted request of the same chat user and email: its answer is theirs again. */
-  const answeredBefore = (req: SubmitRequest): TrackedRequest | undefined =>
-    phase === 'done'
-      ? requests.find((x) => x.state === 'accepted' && x.chatUserId === req.requester.chatUserId && x.email === req.requester.email.toLowerCase())
-      : undefined;
+  // ---- views (pure, in views.ts) -------------------------------------------------------------
+  const snapshot = (): RunSnapshot => ({
+    workflowId: info.workflowId,
+    runId: info.runId,
+    action,
+    phase,
+    outcome,
+    createdAt,
+    updatedAt,
+    requests,
+    approval,
+    ...(runRefusal ? { runRefusal } : {}),
+    ...(failureMessage !== undefined ? { failureMessage } : {}),
+    ...(target ? { target } : {}),
+    ...(policy?.portalUrl !== undefined ? { portalUrl: policy.portalUrl } : {}),
+    ...(factors ? { factors } : {}),
+    ...(chosenFactorIds ? { chosenFactorIds } : {}),
+    ...(resetLink !== undefined ? { resetLink } : {}),
+    ...(cancelledBy ? { cancelledBy } : {}),
+  });
+  const viewFor = (r: TrackedRequest): RequestView => requestView(snapshot(), r);
+  const operatorView = (): OperatorView => operatorViewOf(snapshot());
+  const settled = (r: TrackedRequest) => isSettled({ phase }, r);
+  const answeredBefore = (req: SubmitRequest) => answeredBeforeIn({ phase, requests }, req.requester.chatUserId, req.requester.email);
 
   // ---- handlers ------------------------------------------------------------------------------
   setHandler(
