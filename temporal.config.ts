@@ -55,6 +55,7 @@ const url = z.url({ message: 'expected an absolute URL such as https://example.o
   if (u.username || u.password) ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password (put credentials in their own variables)' });
 });
 const optionalUrl = optionalString.pipe(url.optional());
+const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL such as http://otel-collector:4318' });
 
 /** Variables whose values are credentials: never echoed, not even in validation errors. */
 export const SECRET_VARIABLES = new Set([
@@ -67,6 +68,9 @@ export const SECRET_VARIABLES = new Set([
   'HTTP_API_TOKENS',
   'HTTP_API_APPROVER_TOKENS',
   'CODEC_SERVER_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_BOT_TOKEN',
+  'EVENT_HOOK_SECRET',
 ]);
 
 const envSchema = z.object({
@@ -91,6 +95,11 @@ const envSchema = z.object({
   OKTA_PRIVATE_KEY_PATH: optionalString,
   OKTA_KEY_ID: optionalString,
   OKTA_SCOPES: z.string().default('okta.logs.read okta.users.read okta.users.manage'),
+  /** DPoP for the OAuth service app: auto (use it when Okta requires it), true/on, false/off. */
+  OKTA_DPOP: z
+    .enum(['auto', 'true', 'false', 'on', 'off'], { message: 'expected auto, true or false' })
+    .default('auto')
+    .transform((v): 'auto' | 'on' | 'off' => (v === 'true' || v === 'on' ? 'on' : v === 'false' || v === 'off' ? 'off' : 'auto')),
   OKTA_REQUEST_TIMEOUT: duration('10s'),
   /** Activity start-to-close for one Okta call: after a worker crash the call is retried this much later. */
   OKTA_ACTIVITY_TIMEOUT: duration('30s'),
@@ -98,6 +107,18 @@ const envSchema = z.object({
   OKTA_MAX_REQUESTS_PER_SECOND: positiveNumber(5),
   /** System Log reads per second across all workers (Okta's default: 60/min for one token). */
   OKTA_LOG_MAX_REQUESTS_PER_SECOND: positiveNumber(1),
+
+  /**
+   * Workflows a worker keeps in memory between tasks. The SDK's default grows with the heap limit
+   * (thousands on a large machine, ~1-2 MB each); a spray of thousands of open episodes would take the
+   * worker's memory with it. Evicted workflows are replayed from history when they next have work.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(250),
+  /**
+   * A workflow bundle built ahead (`npm run build:workflows`): the worker starts faster and skips
+   * bundling, which alone takes hundreds of MB at start-up. Unset: bundled at start.
+   */
+  WORKFLOW_BUNDLE_PATH: optionalString,
 
   LOCKOUT_POLL_INTERVAL: duration('30s'),
   LOCKOUT_LOOKBACK: duration('1h'),
@@ -124,8 +145,12 @@ const envSchema = z.object({
   CODEC_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
   CODEC_SERVER_HOST: z.string().min(1).default('127.0.0.1'),
   CODEC_SERVER_TOKEN: optionalString,
-  /** Web UI origins allowed to call the codec server (comma-separated). */
-  CODEC_SERVER_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233'),
+  /** Web UI origins allowed to call the codec server (comma-separated); default: the dev server's UI. */
+  CODEC_SERVER_CORS_ORIGINS: optionalString,
+  /** Extra `Host` names the codec server answers to (a proxy's or Service's name), comma-separated. */
+  CODEC_SERVER_ALLOWED_HOSTS: z.string().max(2000).default(''),
+  /** The dev server's Web UI port (scripts/temporal-dev.sh): the codec server's default CORS origins follow it. */
+  TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HTTP_API_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   HTTP_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** "frontendName:token,..." — one bearer token per chat frontend. */
@@ -154,15 +179,49 @@ const envSchema = z.object({
   DAILY_LIMIT_MFA_RESET: z.coerce.number().int().min(0).default(1),
   OKTA_PORTAL_URL: optionalUrl,
 
+  // Slack app (client/slack-app/): set the signing secret and bot token to run it.
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  /** Channel ID (C...) where helpdesk approval requests are posted. */
+  SLACK_HELPDESK_CHANNEL: optionalString.pipe(z.string().regex(/^[CG][A-Z0-9]{2,20}$/, { message: 'expected a Slack channel ID such as C0123456789' }).optional()),
+  SLACK_APP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_APP_HOST: z.string().min(1).default('127.0.0.1'),
+
+  /** Helpdesk minutes one avoided ticket costs (for the report's "minutes saved"). */
+  REPORT_MINUTES_PER_TICKET: positiveNumber(15),
+
+  // Okta event hook receiver (push; the poller stays the backstop).
+  EVENT_HOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8092),
+  EVENT_HOOK_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The auth header value Okta sends with every hook call (Okta's channel.config.authScheme.value). */
+  EVENT_HOOK_SECRET: optionalString,
+  EVENT_HOOK_AUTH_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected an HTTP header name').default('Authorization'),
+  /** The receiver's public HTTPS URL that Okta calls (registration); defaults to the local address. */
+  EVENT_HOOK_URL: optionalUrl,
+  EVENT_HOOK_NAME: z.string().trim().min(1).max(255).default('okta-account-access lockouts'),
+  /** Event types the hook subscribes to (both are event-hook-eligible in Okta's catalog). */
+  EVENT_HOOK_EVENT_TYPES: z.string().default('user.account.lock,user.session.start'),
+
   OKTA_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   OKTA_SIM_SEED: z.string().default('demo'),
 
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+
+  /** The worker's /livez, /readyz and /metrics (0 = any free port, logged at start). */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** All interfaces by default so Kubernetes probes and Prometheus reach it; `npm start` uses loopback. */
+  WORKER_HEALTH_HOST: z.string().min(1).max(255).default('0.0.0.0'),
+  /** The SDK runtime's Prometheus exporter plus the project's metrics, served on /metrics. */
+  WORKER_METRICS: bool(true),
+  /** OpenTelemetry tracing is on when one of these is set (OTLP over HTTP, JSON). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('okta-account-access-worker'),
 });
 
 export type OktaAuthConfig =
   | { kind: 'ssws'; token: string }
-  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[] };
+  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[]; dpop: 'auto' | 'on' | 'off' };
 
 export interface AppConfig {
   temporal: {
@@ -181,6 +240,8 @@ export interface AppConfig {
   oktaMaxRequestsPerSecond: number;
   oktaLogMaxRequestsPerSecond: number;
   oktaActivityTimeoutMs: number;
+  workerMaxCachedWorkflows: number;
+  workflowBundlePath?: string;
   lockout: {
     pollIntervalMs: number;
     lookbackMs: number;
@@ -194,16 +255,55 @@ export interface AppConfig {
   notifier: { kind: 'log' } | { kind: 'webhook'; url: string; secret: string };
   features: { lockoutPoller: boolean; passwordReset: boolean; mfaReset: boolean };
   oktaSimulator: { port: number; seed: string };
+  eventHook: EventHookConfig;
   selfService: SelfServiceConfig;
+  /** undefined unless SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set. */
+  slack?: SlackConfig;
+  report: { minutesPerTicket: number };
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  observability: ObservabilityConfig;
 }
+
+export interface ObservabilityConfig {
+  /** Where the worker serves /livez, /readyz and /metrics. */
+  health: { host: string; port: number };
+  /** SDK runtime metrics and the project's, through the runtime's Prometheus exporter. */
+  metrics: boolean;
+  /** OTLP/HTTP traces URL (`.../v1/traces`); undefined = tracing off. */
+  tracesEndpoint?: string;
+  serviceName: string;
+}
+
+export interface SlackConfig {
+  signingSecret: string;
+  botToken: string;
+  /** Where approval requests go; undefined = approvals are not posted to Slack. */
+  helpdeskChannel?: string;
+  host: string;
+  port: number;
+}
+
+export interface EventHookConfig {
+  host: string;
+  port: number;
+  /** Required to run the receiver or register the hook. */
+  secret?: string;
+  authHeader: string;
+  /** What Okta calls: EVENT_HOOK_URL, or the receiver's local address. */
+  url: string;
+  name: string;
+  eventTypes: string[];
+}
+
+/** The receiver's one delivery path (also the verification path). */
+export const EVENT_HOOK_PATH = '/okta/event-hook';
 
 export type ApprovalMode = 'none' | 'helpdesk';
 
 export interface SelfServiceConfig {
   /** First = current (encrypts); all decrypt. Empty when PAYLOAD_ENCRYPTION_KEYS is unset. */
   payloadKeys: { id: string; key: Buffer }[];
-  codecServer: { host: string; port: number; token?: string; corsOrigins: string[] };
+  codecServer: { host: string; port: number; token?: string; corsOrigins: string[]; allowedHosts: string[] };
   httpApi: {
     host: string;
     port: number;
@@ -284,6 +384,8 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const notifier = resolveNotifier(e, problems);
   const tls = resolveTls(e, problems);
   const selfService = resolveSelfService(e, problems);
+  if (e.EVENT_HOOK_SECRET !== undefined && e.EVENT_HOOK_SECRET.length < 16) problems.push('EVENT_HOOK_SECRET: at least 16 characters (not shown)');
+  const slack = resolveSlack(e, problems);
   if (problems.length > 0) {
     // A variable already reported as invalid is not reported again by a cross-variable check.
     const reported = new Set<string>();
@@ -311,6 +413,8 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     oktaMaxRequestsPerSecond: e.OKTA_MAX_REQUESTS_PER_SECOND,
     oktaLogMaxRequestsPerSecond: e.OKTA_LOG_MAX_REQUESTS_PER_SECOND,
     oktaActivityTimeoutMs: e.OKTA_ACTIVITY_TIMEOUT,
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
     lockout: {
       pollIntervalMs: e.LOCKOUT_POLL_INTERVAL,
       lookbackMs: e.LOCKOUT_LOOKBACK,
@@ -328,8 +432,31 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       mfaReset: e.FEATURE_MFA_RESET,
     },
     oktaSimulator: { port: e.OKTA_SIM_PORT, seed: e.OKTA_SIM_SEED },
+    eventHook: {
+      host: e.EVENT_HOOK_HOST,
+      port: e.EVENT_HOOK_PORT,
+      ...(e.EVENT_HOOK_SECRET ? { secret: e.EVENT_HOOK_SECRET } : {}),
+      authHeader: e.EVENT_HOOK_AUTH_HEADER,
+      url: e.EVENT_HOOK_URL ?? `http://${e.EVENT_HOOK_HOST.includes(':') ? `[${e.EVENT_HOOK_HOST}]` : e.EVENT_HOOK_HOST}:${e.EVENT_HOOK_PORT}${EVENT_HOOK_PATH}`,
+      name: e.EVENT_HOOK_NAME,
+      eventTypes: list(e.EVENT_HOOK_EVENT_TYPES),
+    },
     selfService,
+    ...(slack ? { slack } : {}),
+    report: { minutesPerTicket: e.REPORT_MINUTES_PER_TICKET },
     logLevel: e.LOG_LEVEL,
+    observability: resolveObservability(e),
+  };
+}
+
+function resolveObservability(e: ParsedEnv): ObservabilityConfig {
+  // The OTel convention: the generic endpoint gets /v1/traces appended, the traces one is used as is.
+  const traces = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  return {
+    health: { host: e.WORKER_HEALTH_HOST, port: e.WORKER_HEALTH_PORT },
+    metrics: e.WORKER_METRICS,
+    ...(traces ? { tracesEndpoint: traces } : {}),
+    serviceName: e.OTEL_SERVICE_NAME,
   };
 }
 
@@ -376,6 +503,7 @@ function resolveOkta(e: ParsedEnv, problems: string[]): AppConfig['okta'] {
       clientId: e.OKTA_CLIENT_ID ?? '',
       privateKeyPem,
       scopes,
+      dpop: e.OKTA_DPOP,
       ...(e.OKTA_KEY_ID ? { keyId: e.OKTA_KEY_ID } : {}),
     },
   };
@@ -413,6 +541,9 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
   if (e.CODEC_SERVER_TOKEN !== undefined && e.CODEC_SERVER_TOKEN.length < 16) {
     problems.push('CODEC_SERVER_TOKEN: at least 16 characters (not shown)');
   }
+  if (list(e.CODEC_SERVER_ALLOWED_HOSTS).some((h) => !/^[A-Za-z0-9.[\]:-]{1,255}$/.test(h))) {
+    problems.push('CODEC_SERVER_ALLOWED_HOSTS: expected host names such as codec.example.com or codec.internal:8888');
+  }
   const helpdeskGroup = e.HELPDESK_GROUP.trim();
   return {
     payloadKeys,
@@ -420,7 +551,10 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
       host: e.CODEC_SERVER_HOST,
       port: e.CODEC_SERVER_PORT,
       ...(e.CODEC_SERVER_TOKEN ? { token: e.CODEC_SERVER_TOKEN } : {}),
-      corsOrigins: list(e.CODEC_SERVER_CORS_ORIGINS),
+      corsOrigins: e.CODEC_SERVER_CORS_ORIGINS
+        ? list(e.CODEC_SERVER_CORS_ORIGINS)
+        : [`http://localhost:${e.TEMPORAL_DEV_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_DEV_UI_PORT}`],
+      allowedHosts: list(e.CODEC_SERVER_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
     httpApi: {
       host: e.HTTP_API_HOST,
@@ -440,6 +574,22 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
     resettableFactorTypes: list(e.MFA_RESETTABLE_FACTOR_TYPES),
     dailyLimits: { passwordReset: e.DAILY_LIMIT_PASSWORD_RESET, mfaReset: e.DAILY_LIMIT_MFA_RESET },
     ...(e.OKTA_PORTAL_URL ? { portalUrl: e.OKTA_PORTAL_URL } : {}),
+  };
+}
+
+function resolveSlack(e: ParsedEnv, problems: string[]): SlackConfig | undefined {
+  if (!e.SLACK_SIGNING_SECRET && !e.SLACK_BOT_TOKEN) {
+    if (e.SLACK_HELPDESK_CHANNEL) problems.push('SLACK_HELPDESK_CHANNEL: needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN');
+    return undefined;
+  }
+  if (!e.SLACK_SIGNING_SECRET || e.SLACK_SIGNING_SECRET.length < 16) problems.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN, at least 16 characters (not shown)');
+  if (!e.SLACK_BOT_TOKEN || !/^xoxb-[A-Za-z0-9-]{8,250}$/.test(e.SLACK_BOT_TOKEN)) problems.push('SLACK_BOT_TOKEN: required with SLACK_SIGNING_SECRET, a bot token "xoxb-..." (not shown)');
+  return {
+    signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+    botToken: e.SLACK_BOT_TOKEN ?? '',
+    ...(e.SLACK_HELPDESK_CHANNEL ? { helpdeskChannel: e.SLACK_HELPDESK_CHANNEL } : {}),
+    host: e.SLACK_APP_HOST,
+    port: e.SLACK_APP_PORT,
   };
 }
 
@@ -492,7 +642,12 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       apiKey: config.temporal.apiKey ? '(set)' : '(none)',
     },
     okta: config.okta
-      ? { orgUrl: config.okta.orgUrl, auth: config.okta.auth.kind, timeoutMs: config.okta.requestTimeoutMs }
+      ? {
+          orgUrl: config.okta.orgUrl,
+          auth: config.okta.auth.kind,
+          ...(config.okta.auth.kind === 'oauth' ? { dpop: config.okta.auth.dpop } : {}),
+          timeoutMs: config.okta.requestTimeoutMs,
+        }
       : '(not configured: Okta simulator)',
     oktaMaxRequestsPerSecond: config.oktaMaxRequestsPerSecond,
     oktaLogMaxRequestsPerSecond: config.oktaLogMaxRequestsPerSecond,
@@ -500,6 +655,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     // Webhook URLs often carry a token in their path (Slack's do): print the origin only.
     notifier: config.notifier.kind === 'webhook' ? { kind: 'webhook', origin: new URL(config.notifier.url).origin } : config.notifier,
     features: config.features,
+    eventHook: { ...config.eventHook, secret: config.eventHook.secret ? '(set)' : '(none)' },
     selfService: {
       payloadKeys: config.selfService.payloadKeys.map((k) => k.id),
       codecServer: { ...config.selfService.codecServer, token: config.selfService.codecServer.token ? '(set)' : '(none)' },
@@ -513,6 +669,15 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       resettableFactorTypes: config.selfService.resettableFactorTypes,
       dailyLimits: config.selfService.dailyLimits,
       portalUrl: config.selfService.portalUrl ?? '(org URL)/enduser/settings',
+    },
+    slack: config.slack
+      ? { helpdeskChannel: config.slack.helpdeskChannel ?? '(none)', host: config.slack.host, port: config.slack.port, signingSecret: '(set)', botToken: '(set)' }
+      : '(not configured)',
+    report: config.report,
+    observability: {
+      ...config.observability,
+      // A collector URL may carry credentials or a token in its query: print the origin only.
+      tracesEndpoint: config.observability.tracesEndpoint ? new URL(config.observability.tracesEndpoint).origin : '(off)',
     },
   };
 }

@@ -10,14 +10,20 @@
  *   lockouts show <oktaUserId>                              one lockout's state
  *   poller status|pause|resume|poll-now|stop [--org URL] [--as login]
  *   poller reset-cursor --since <ISO time|duration, e.g. 2h> [--org URL] [--as login]
+ *   report [--since 30d] [--json]                           lockouts, resets, approvals, minutes saved
+ *   event-hook register|status|deactivate                    Okta event hook for push (EVENT_HOOK_*)
  *   doctor                                                  client → server → worker round trip
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
+import { aggregateReport, collectReportRuns, formatReport } from './report.js';
+import { createOktaClient } from '../activities/okta/client.js';
+import { deactivateEventHook, eventHookStatus, registerEventHook, type EventHookOkta } from './event-hook/register.js';
 import { lockoutState, pausePoller, pollerState, pollNow, resetPollerCursor, resumePoller, stopLockoutPoller } from './lockout-client.js';
 import { SelfServiceClient } from './self-service-client.js';
 import { connectTemporalClient } from './temporal-connection.js';
+import { listRuns } from './visibility.js';
 import { ConfigError, loadConfigOrExit, parseDurationMs, type AppConfig } from '../temporal.config.js';
 import { diagnosticsWorkflowId } from '../workflows/diagnostics.js';
 
@@ -31,6 +37,8 @@ const USAGE = `usage: npm run cli -- <command>
   lockouts show <oktaUserId>
   poller status|pause|resume|poll-now|stop [--org <url>] [--as <login>]
   poller reset-cursor --since <ISO time|duration, e.g. 2h> [--org <url>] [--as <login>]
+  report [--since 30d] [--json]
+  event-hook register|status|deactivate
   doctor`;
 
 export class UsageError extends Error {}
@@ -77,6 +85,8 @@ export interface CliDeps {
   config: AppConfig;
   client: Client;
   out: (line: string) => void;
+  /** Okta's Event Hooks API; by default the Okta client of the configured org. */
+  okta?: EventHookOkta;
 }
 
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
@@ -85,19 +95,15 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   const [cmd, sub, arg] = p.positional;
   const selfService = new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue, frontend: 'cli' });
   const json = (v: unknown) => out(JSON.stringify(v, null, 2));
-  const limit = Number(str(p, 'limit') ?? 20);
+  const limit = Math.min(Math.max(Math.floor(Number(str(p, 'limit') ?? 20)) || 20, 1), 1000);
 
   async function list(query: string): Promise<void> {
-    let n = 0;
-    for await (const wf of client.workflow.list({ query })) {
-      const sa = wf.typedSearchAttributes;
-      const get = (name: string) => sa.getAll().find((pair) => pair.key.name === name)?.value;
-      out(
-        [wf.workflowId, wf.status.name, String(get('AccessOutcome') ?? '-'), String(get('OktaLogin') ?? '-'), wf.startTime.toISOString()].join('  '),
-      );
-      if (++n >= limit) break;
+    // Memos are not decoded: a run encrypted with a retired key must not hide the others.
+    const { runs } = await listRuns(client, query, limit);
+    for (const wf of runs) {
+      out([wf.workflowId, wf.status, wf.keywords.AccessOutcome ?? '-', wf.keywords.OktaLogin ?? '-', wf.startTime.toISOString()].join('  '));
     }
-    if (n === 0) out('(none)');
+    if (runs.length === 0) out('(none)');
   }
 
   switch (cmd) {
@@ -168,6 +174,35 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       else break;
       out(`poller ${sub}: sent`);
       return 0;
+    }
+    case 'report': {
+      const sinceMs = parseDurationMs(str(p, 'since') ?? '30d');
+      if (sinceMs === undefined || sinceMs <= 0 || sinceMs > 400 * 86_400_000) throw new UsageError('--since: a duration such as 7d, 30d or 12h (at most 400d)');
+      const until = new Date();
+      const since = new Date(until.getTime() - sinceMs);
+      const { runs, truncated } = await collectReportRuns(client, { since });
+      const report = aggregateReport(runs, { since, until, minutesPerTicket: config.report.minutesPerTicket });
+      out(p.flags.json ? JSON.stringify({ ...report, truncated }, null, 2) : formatReport(report, truncated));
+      return 0;
+    }
+    case 'event-hook': {
+      const okta = deps.okta ?? (config.okta ? createOktaClient(config.okta) : undefined);
+      if (!okta) throw new UsageError('no Okta org configured (OKTA_ORG_URL)');
+      if (sub === 'register') {
+        const hook = await registerEventHook(okta, config.eventHook);
+        out(`event hook ${hook.action}: ${hook.id} ${hook.status} ${hook.verificationStatus} → ${hook.uri} (${hook.eventTypes.join(', ')})`);
+        return 0;
+      }
+      if (sub === 'status' || sub === 'deactivate') {
+        const hook = sub === 'status' ? await eventHookStatus(okta, config.eventHook) : await deactivateEventHook(okta, config.eventHook);
+        if (!hook) {
+          out(`no event hook named "${config.eventHook.name}" or calling ${config.eventHook.url}`);
+          return 1;
+        }
+        json(hook);
+        return 0;
+      }
+      break;
     }
     case 'doctor': {
       const echo = randomUUID();

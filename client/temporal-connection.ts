@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { type AppConfig, ConfigError } from '../temporal.config.js';
 import { createDataConverter } from './data-converter.js';
 
@@ -44,7 +45,7 @@ export async function connectTemporalClient(config: AppConfig): Promise<Client> 
  * Connects, or fails with one readable line (a ConfigError, which every entry point prints and exits
  * on) instead of a gRPC stack trace when no Temporal server answers at the configured address.
  */
-export async function connectOrExplain(config: AppConfig, connectTimeout: string | number = '10s'): Promise<Connection> {
+export async function connectOrExplain(config: AppConfig, connectTimeout: Duration = '10s'): Promise<Connection> {
   try {
     return await Connection.connect({ ...temporalConnectionSettings(config), connectTimeout });
   } catch (err) {

@@ -123,6 +123,21 @@ describe('config', () => {
     assert.match(problemsOf({ APPROVAL_PASSWORD_RESET: 'boss' }).message, /APPROVAL_PASSWORD_RESET:/);
   });
 
+  it('event hook: defaults, a secret of at least 16 characters that is never printed', () => {
+    const secret = 'hook-secret-0123456789';
+    const ok = load({ EVENT_HOOK_SECRET: secret, EVENT_HOOK_PORT: '9001', EVENT_HOOK_AUTH_HEADER: 'X-Okta-Hook-Key' });
+    assert.deepEqual(ok.eventHook, {
+      host: '127.0.0.1', port: 9001, secret, authHeader: 'X-Okta-Hook-Key', url: 'http://127.0.0.1:9001/okta/event-hook',
+      name: 'okta-account-access lockouts', eventTypes: ['user.account.lock', 'user.session.start'],
+    });
+    assert.doesNotMatch(JSON.stringify(describeConfig(ok)), new RegExp(secret));
+    assert.equal(load({ EVENT_HOOK_URL: 'https://hooks.example.com/okta' }).eventHook.url, 'https://hooks.example.com/okta');
+    const short = problemsOf({ EVENT_HOOK_SECRET: 'short-secret' });
+    assert.match(short.message, /EVENT_HOOK_SECRET: at least 16 characters/);
+    assert.doesNotMatch(short.message, /short-secret/);
+    assert.match(problemsOf({ EVENT_HOOK_AUTH_HEADER: 'Bad Header:' }).message, /EVENT_HOOK_AUTH_HEADER:/);
+  });
+
   it('approver tokens: separate from frontend tokens, validated, never printed', () => {
     const frontend = 'frontend-token-0123456789';
     const approver = 'approver-token-0123456789';
@@ -136,10 +151,47 @@ describe('config', () => {
     assert.doesNotMatch(short.message + reused.message, new RegExp(`short|${frontend}`));
   });
 
+  it('Slack app and report settings: both Slack secrets or neither, channel ID checked, secrets never printed', () => {
+    const defaults = load({});
+    assert.equal(defaults.slack, undefined);
+    assert.equal(defaults.report.minutesPerTicket, 15);
+    const signing = 'slack-signing-secret-0123456789';
+    const bot = 'xoxb-1234-5678-botTokenValue';
+    const ok = load({ SLACK_SIGNING_SECRET: signing, SLACK_BOT_TOKEN: bot, SLACK_HELPDESK_CHANNEL: 'C0HELPDESK', SLACK_APP_PORT: '3100', REPORT_MINUTES_PER_TICKET: '7.5' });
+    assert.deepEqual(ok.slack, { signingSecret: signing, botToken: bot, helpdeskChannel: 'C0HELPDESK', host: '127.0.0.1', port: 3100 });
+    assert.equal(ok.report.minutesPerTicket, 7.5);
+    assert.doesNotMatch(JSON.stringify(describeConfig(ok)), /slack-signing-secret|botTokenValue/);
+    const bad = problemsOf({ SLACK_HELPDESK_CHANNEL: '#helpdesk', REPORT_MINUTES_PER_TICKET: '0' });
+    for (const name of ['SLACK_HELPDESK_CHANNEL', 'REPORT_MINUTES_PER_TICKET']) assert.match(bad.message, new RegExp(`${name}:`));
+    const half = problemsOf({ SLACK_BOT_TOKEN: 'xoxp-user-token-not-a-bot-1234' });
+    for (const name of ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN']) assert.match(half.message, new RegExp(`${name}:`));
+    assert.doesNotMatch(half.message, /xoxp-user-token/);
+    assert.match(problemsOf({ SLACK_HELPDESK_CHANNEL: 'C0HELPDESK' }).message, /SLACK_HELPDESK_CHANNEL: needs SLACK_SIGNING_SECRET/);
+  });
+
   it('parses durations', () => {
     assert.equal(parseDurationMs('30s'), 30_000);
     assert.equal(parseDurationMs('1.5m'), 90_000);
     assert.equal(parseDurationMs('250'), 250);
     assert.equal(parseDurationMs('soon'), undefined);
+  });
+
+  it('observability, DPoP and codec settings: defaults, switches, bad values named', () => {
+    const d = load({});
+    assert.deepEqual(d.observability, { health: { host: '0.0.0.0', port: 9464 }, metrics: true, serviceName: 'okta-account-access-worker' });
+    assert.deepEqual(d.selfService.codecServer.corsOrigins, ['http://localhost:8233', 'http://127.0.0.1:8233']);
+    assert.deepEqual(load({ TEMPORAL_DEV_UI_PORT: '18433' }).selfService.codecServer.corsOrigins, ['http://localhost:18433', 'http://127.0.0.1:18433']);
+    assert.deepEqual(load({ CODEC_SERVER_CORS_ORIGINS: 'https://ui.example', TEMPORAL_DEV_UI_PORT: '18433' }).selfService.codecServer.corsOrigins, ['https://ui.example']);
+    const traced = load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', WORKER_METRICS: 'false', WORKER_HEALTH_PORT: '0' });
+    assert.equal(traced.observability.tracesEndpoint, 'http://collector:4318/v1/traces');
+    assert.equal(traced.observability.metrics, false);
+    assert.equal(load({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c.example/t?token=abc' }).observability.tracesEndpoint, 'https://c.example/t?token=abc');
+    assert.equal(JSON.stringify(describeConfig(load({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c.example/t?token=abc' }))).includes('abc'), false);
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
+    const oauth = (dpop?: string) => load({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1', OKTA_PRIVATE_KEY: pem, ...(dpop ? { OKTA_DPOP: dpop } : {}) }).okta?.auth;
+    assert.deepEqual([oauth(), oauth('true'), oauth('false')].map((a) => a?.kind === 'oauth' && a.dpop), ['auto', 'on', 'off']);
+    const bad = problemsOf({ OKTA_DPOP: 'maybe', WORKER_HEALTH_PORT: '70000', OTEL_EXPORTER_OTLP_ENDPOINT: 'javascript:alert(1)', CODEC_SERVER_ALLOWED_HOSTS: 'ok.example,bad host' });
+    for (const name of ['OKTA_DPOP', 'WORKER_HEALTH_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) assert.match(bad.message, new RegExp(name));
+    assert.match(problemsOf({ CODEC_SERVER_ALLOWED_HOSTS: 'ok.example,bad host' }).message, /CODEC_SERVER_ALLOWED_HOSTS/);
   });
 });

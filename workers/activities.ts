@@ -29,7 +29,8 @@ export function createProjectActivities(config: AppConfig, deps: ProjectActivity
     throw new Error('No Okta org configured (OKTA_ORG_URL): `npm start` runs the Okta simulator and sets it for you.');
   }
   const notifier = deps.notifier ?? createNotifier(config);
-  const okta = createOktaClient(config.okta);
+  // The runtime's meter: Okta call counts and rate-limit headroom land on the worker's /metrics.
+  const okta = createOktaClient(config.okta, { meter: Runtime.instance().metricMeter });
   return {
     general: {
       ...createDiagnosticsActivities(),

@@ -52,6 +52,8 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
     taskQueue: config.temporal.taskQueue,
     ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath }),
     activities: activities.general,
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: Math.min(100, config.workerMaxCachedWorkflows),
   });
   if (Object.keys(activities.okta).length === 0) return { main };
   const okta = await Worker.create({

@@ -4,7 +4,13 @@
  */
 export type OktaAuth =
   | { kind: 'ssws'; token: string }
-  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[] };
+  | { kind: 'oauth'; clientId: string; privateKeyPem: string; keyId?: string; scopes: string[]; dpop?: DpopMode };
+
+/**
+ * DPoP for the OAuth service app: `auto` (default) adds proofs once Okta says the app requires them and
+ * follows the token type Okta issues; `on` always sends proofs; `off` never does.
+ */
+export type DpopMode = 'auto' | 'on' | 'off';
 
 export interface OktaConnection {
   /** e.g. https://example.okta.com (no trailing path). */

@@ -22,6 +22,10 @@ export class OktaApiError extends Error {
   readonly method: string;
   /** URL path only: query strings can hold cursors, filters with logins, or tokens. */
   readonly path: string;
+  /** `error` of a `WWW-Authenticate: DPoP` challenge (e.g. `use_dpop_nonce`), when Okta sent one. */
+  readonly dpopChallenge: string | undefined;
+  /** The `DPoP-Nonce` Okta sent with this answer: the next proof must carry it. */
+  readonly dpopNonce: string | undefined;
 
   constructor(init: {
     status: number;
@@ -32,6 +36,8 @@ export class OktaApiError extends Error {
     errorId?: string | undefined;
     rateLimitResetEpochSeconds?: number | undefined;
     serverDateEpochMs?: number | undefined;
+    dpopChallenge?: string | undefined;
+    dpopNonce?: string | undefined;
   }) {
     const summary = init.errorSummary === undefined ? undefined : redactSecrets(init.errorSummary);
     super(
@@ -47,6 +53,8 @@ export class OktaApiError extends Error {
     this.errorId = init.errorId;
     this.rateLimitResetEpochSeconds = init.rateLimitResetEpochSeconds;
     this.serverDateEpochMs = init.serverDateEpochMs;
+    this.dpopChallenge = init.dpopChallenge;
+    this.dpopNonce = init.dpopNonce;
   }
 }
 

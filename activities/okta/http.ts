@@ -1,19 +1,25 @@
 import got, { type Got } from 'got';
 import { Context } from '@temporalio/activity';
 import type { IncomingHttpHeaders } from 'node:http';
+import { noopMetricMeter, type MetricMeter } from '@temporalio/common';
 import type { OktaConnection } from './config.js';
+import { dpopChallengeError, dpopNonceHeader } from './dpop.js';
+import { createOktaHttpMetrics, endpointTemplate, type OktaHttpMetrics } from './metrics.js';
 import { OAuthErrorBodySchema, OktaErrorBodySchema } from './schemas.js';
 import { OktaApiError, OktaUnavailableError, redactSecrets } from './errors.js';
 
 export const USER_AGENT = 'okta-account-access/0.1.0 (+self-hosted; temporal)';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HttpRequest {
   method: HttpMethod;
   url: URL;
-  authorization?: string;
+  /** Authorization (and DPoP proof) headers from the auth provider. */
+  headers?: Record<string, string>;
   form?: Record<string, string>;
+  /** A JSON request body. */
+  json?: unknown;
 }
 
 export interface HttpResponse {
@@ -60,11 +66,15 @@ function cancellationSignal(): AbortSignal | undefined {
  */
 export class OktaHttp {
   private readonly got: Got;
+  private readonly metrics: OktaHttpMetrics;
 
   constructor(
     conn: OktaConnection,
     private readonly log: RequestLogger = activityRequestLogger,
+    /** The worker passes the SDK runtime's meter so Okta calls show up on the worker's /metrics. */
+    meter: MetricMeter = noopMetricMeter,
   ) {
+    this.metrics = createOktaHttpMetrics(meter);
     this.got = got.extend({
       // Temporal's activity retry policy owns retries; got retrying underneath would multiply them.
       retry: { limit: 0 },
@@ -80,8 +90,7 @@ export class OktaHttp {
   async send(req: HttpRequest): Promise<HttpResponse> {
     const started = performance.now();
     const path = req.url.pathname;
-    const headers: Record<string, string> = {};
-    if (req.authorization) headers.authorization = req.authorization;
+    const headers: Record<string, string> = { ...req.headers };
     let status: number | undefined;
     let errorCode: string | undefined;
     let rateLimitRemaining: number | undefined;
@@ -92,6 +101,7 @@ export class OktaHttp {
           method: req.method,
           headers: req.form ? headers : { ...headers, 'content-type': 'application/json' },
           ...(req.form ? { form: req.form } : {}),
+          ...(req.json !== undefined ? { json: req.json } : {}),
           signal: cancellationSignal(),
         });
       } catch (err) {
@@ -107,11 +117,15 @@ export class OktaHttp {
       if (!errorCode && err instanceof OktaUnavailableError) errorCode = err.code;
       throw err;
     } finally {
+      const durationMs = performance.now() - started;
+      const endpoint = endpointTemplate(path);
+      this.metrics.request({ endpoint, method: req.method, status, durationMs });
+      if (rateLimitRemaining !== undefined) this.metrics.rateLimitRemaining(`${req.method} ${endpoint}`, rateLimitRemaining);
       this.log({
         method: req.method,
         path,
         status,
-        durationMs: Math.round(performance.now() - started),
+        durationMs: Math.round(durationMs),
         ...(errorCode ? { errorCode } : {}),
         ...(rateLimitRemaining !== undefined ? { rateLimitRemaining } : {}),
       });
@@ -143,6 +157,8 @@ function toApiError(status: number, headers: IncomingHttpHeaders, body: string, 
     errorCode = oauth.data.error;
     errorSummary = oauth.data.error_description;
   }
+  const dpopChallenge = dpopChallengeError(headers);
+  errorCode ??= dpopChallenge;
   const date = Date.parse(String(headers.date ?? ''));
   return new OktaApiError({
     status,
@@ -153,6 +169,8 @@ function toApiError(status: number, headers: IncomingHttpHeaders, body: string, 
     errorId,
     rateLimitResetEpochSeconds: numberHeader(headers['x-rate-limit-reset']),
     serverDateEpochMs: Number.isFinite(date) ? date : undefined,
+    dpopChallenge,
+    dpopNonce: dpopNonceHeader(headers),
   });
 }
 

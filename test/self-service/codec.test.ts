@@ -70,6 +70,58 @@ describe('codec server for the Web UI', () => {
     assert.equal((await fetch(`${server.url}/decode`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{"payloads": 3}' })).status, 400);
   });
 
+  const json = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
+
+  it('answers a request with no payloads (empty list or none) with an empty list', async () => {
+    for (const body of ['{"payloads":[]}', '{}', '']) {
+      const res = await fetch(`${server.url}/decode`, { method: 'POST', headers: json, body });
+      assert.equal(res.status, 200, body);
+      assert.deepEqual(await res.json(), { payloads: [] });
+    }
+  });
+
+  it('accepts only application/json, so a cross-site form or text/plain POST cannot skip the CORS preflight', async () => {
+    const [sealed] = await codec.encode([defaultPayloadConverter.toPayload(secret)]);
+    const body = JSON.stringify({ payloads: [payloadToJson(sealed!)] });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
+      const res = await fetch(`${server.url}/decode`, { method: 'POST', headers: { ...json, 'Content-Type': type }, body });
+      assert.equal(res.status, 415, type);
+      assert.equal((await res.text()).includes('SECRET'), false);
+    }
+    const ok = await fetch(`${server.url}/decode`, { method: 'POST', headers: { ...json, 'Content-Type': 'application/json; charset=utf-8' }, body });
+    assert.equal(ok.status, 200);
+  });
+
+  it('answers only to its own Host names (DNS rebinding), and serves /livez to probes', async () => {
+    const { request } = await import('node:http');
+    const call = (host: string, path = '/decode') =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}${path}`, { method: path === '/livez' ? 'GET' : 'POST', headers: { ...json, Host: host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end('{"payloads":[]}');
+      });
+    const port = new URL(server.url).port;
+    assert.equal(await call(`127.0.0.1:${port}`), 200);
+    assert.equal(await call(`localhost:${port}`), 200);
+    assert.equal(await call(`evil.example:${port}`), 421);
+    assert.equal(await call(`localhost:${Number(port) + 1}`), 421);
+    assert.equal(await call('evil.example', '/livez'), 200);
+  });
+
+  it('takes the token as a path prefix too (the dev Web UI cannot send headers), refusing a wrong one', async () => {
+    const [sealed] = await codec.encode([defaultPayloadConverter.toPayload(secret)]);
+    const body = JSON.stringify({ payloads: [payloadToJson(sealed!)] });
+    const headers = { 'Content-Type': 'application/json', 'X-Namespace': 'default' };
+    const ok = await fetch(`${server.url}/t/${token}/decode`, { method: 'POST', headers, body });
+    assert.equal(ok.status, 200);
+    const wrong = await fetch(`${server.url}/t/${token}x/decode`, { method: 'POST', headers, body });
+    assert.equal(wrong.status, 401);
+    assert.equal((await wrong.text()).includes('SECRET'), false);
+  });
+
   it('will not listen beyond loopback without a token', async () => {
     await assert.rejects(startCodecServer({ codec, corsOrigins: [], host: '0.0.0.0' }), /CODEC_SERVER_TOKEN is required/);
   });

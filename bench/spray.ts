@@ -1,0 +1,150 @@
+/**
+ * A password spray at scale: N accounts locked within seconds, drained by the real pipeline (the
+ * project's worker processes, a Temporal server, the Okta simulator over HTTP) at a configured Okta
+ * rate. One unrelated user is locked during the spray to measure detection under load.
+ *
+ *   npm run bench -- spray                                   # 10,000 lockouts at 50 calls/s on the suite's dev server
+ *   BENCH_LOCKOUTS=500 BENCH_RATE=20 npm run bench -- spray
+ *   BENCH_TEMPORAL_ADDRESS=127.0.0.1:7433 BENCH_WORKERS=2 npm run bench -- spray   # another server (e.g. npm run cluster)
+ *
+ * Prints one JSON line of figures (docs/benchmarks.md records them). Everything it starts, it stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { createDataConverter } from '../client/data-converter.js';
+import { startLockoutPoller } from '../client/lockout-client.js';
+import { startOktaSimulator } from '../okta-sim/index.js';
+import { loadConfig } from '../temporal.config.js';
+import { lockoutPollerWorkflowId, lockoutWorkflowId, pollerStateQuery } from '../workflows/lockout/messages.js';
+import { eventually } from '../test/helpers/eventually.js';
+
+const N = Number(process.env.BENCH_LOCKOUTS ?? 10_000);
+const RATE = Number(process.env.BENCH_RATE ?? 50);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const POLL = process.env.BENCH_POLL ?? '10s';
+const address = process.env.BENCH_TEMPORAL_ADDRESS ?? process.env.TEST_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+const namespace = process.env.BENCH_TEMPORAL_NAMESPACE ?? 'default';
+
+const sim = await startOktaSimulator({ seed: `spray-${randomUUID()}`, quiet: true });
+// A large org's limits: the product's own rate, not Okta's, is what paces the spray.
+const wide = { limit: 1_000_000, windowMs: 60_000 };
+await sim.control.setRateLimits({ logs: wide, userGet: wide, userLifecycle: wide, default: wide, tokenShare: 1, concurrency: 1_000 });
+const queue = `spray-${randomUUID().slice(0, 8)}`;
+const env: Record<string, string> = {
+  TEMPORAL_ADDRESS: address,
+  TEMPORAL_NAMESPACE: namespace,
+  TEMPORAL_TASK_QUEUE: queue,
+  TEMPORAL_OKTA_TASK_QUEUE: `${queue}-okta`,
+  TEMPORAL_OKTA_LOG_TASK_QUEUE: `${queue}-okta-logs`,
+  OKTA_ORG_URL: sim.url,
+  OKTA_API_TOKEN: sim.apiToken,
+  OKTA_MAX_REQUESTS_PER_SECOND: String(RATE),
+  OKTA_LOG_MAX_REQUESTS_PER_SECOND: '2',
+  LOCKOUT_POLL_INTERVAL: POLL,
+  LOCKOUT_POLL_PAGE_SIZE: '1000',
+  LOCKOUT_LOOKBACK: '5m',
+  PAYLOAD_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
+  LOG_LEVEL: 'ERROR',
+  // Bundled ahead, as a deployment does (the bundler's own start-up peak is not the worker's steady state).
+  ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE } : {}),
+};
+const config = loadConfig(env, { dotEnvPath: false });
+const connection = await Connection.connect({ address });
+const client = new Client({ connection, namespace, dataConverter: createDataConverter(config) });
+const workers: ChildProcess[] = [];
+const peakRssMb = new Map<number, number>();
+const sampleRss = () => {
+  for (const w of workers) {
+    try {
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${w.pid}/status`, 'utf8'))?.[1] ?? 0);
+      peakRssMb.set(w.pid!, Math.max(peakRssMb.get(w.pid!) ?? 0, Math.round(kb / 1024)));
+    } catch {
+      // The worker exited.
+    }
+  }
+};
+const rssTimer = setInterval(sampleRss, 1_000);
+
+try {
+  for (let i = 0; i < WORKERS; i++) {
+    const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '';
+    workers.push(spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: { ...process.env, ...env, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'ignore', 'inherit'] }));
+  }
+  const users: { id: string }[] = [];
+  for (let i = 0; i < N; i += 200) {
+    users.push(...(await Promise.all(Array.from({ length: Math.min(200, N - i) }, (_, j) => sim.control.createUser({ login: `spray.${i + j}@example.com` })))));
+  }
+  const bystander = await sim.control.createUser({ login: 'bystander@example.com' });
+  await startLockoutPoller(client, config, sim.url);
+  const pollerHandle = client.workflow.getHandle(lockoutPollerWorkflowId(sim.url));
+  await eventually('the poller polling', async () => (await pollerHandle.query(pollerStateQuery)).polls >= 1, 120_000, 500);
+  await sim.control.clearRequests();
+
+  const t0 = Date.now();
+  for (let i = 0; i < users.length; i += 100) {
+    await Promise.all(users.slice(i, i + 100).map((u) => sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 })));
+  }
+  const sprayedIn = Date.now() - t0;
+
+  // One unrelated lockout a while into the spray: how long until its episode starts?
+  await new Promise((r) => setTimeout(r, 20_000));
+  const bystanderLockedAt = Date.now();
+  await sim.control.lockUser(bystander.id, { via: 'failed-signins' });
+  const bystanderHandle = client.workflow.getHandle(lockoutWorkflowId(bystander.id));
+  const bystanderStart = await eventually('the bystander detected', async () => (await bystanderHandle.describe()).startTime, 600_000, 100);
+  const detectionMs = bystanderStart.getTime() - bystanderLockedAt;
+
+  let lastUnlocks = 0;
+  await eventually(
+    'every lockout unlocked',
+    async () => {
+      const unlocks = (await sim.control.requests({ pathPrefix: '/api/v1/users/', method: 'POST' })).filter((r) => r.status === 200).length;
+      if (unlocks !== lastUnlocks) console.error(`${Math.round((Date.now() - t0) / 1000)} s: ${unlocks} unlocked`);
+      lastUnlocks = unlocks;
+      return unlocks >= N + 1;
+    },
+    6 * 3_600_000,
+    5_000,
+  );
+  const drainedMs = Date.now() - t0;
+  const bystanderActiveMs = Date.parse((await bystanderHandle.describe()).closeTime?.toISOString() ?? new Date().toISOString()) - bystanderLockedAt;
+
+  const calls = await sim.control.requests({ pathPrefix: '/api/v1/users/' });
+  const times = calls.map((c) => Date.parse(c.at)).sort((a, b) => a - b);
+  const busySeconds = (times.at(-1)! - times[0]!) / 1000;
+  const sample = users.filter((_, i) => i % Math.max(1, Math.floor(N / 20)) === 0).slice(0, 20);
+  const events = await Promise.all(sample.map(async (u) => (await client.workflow.getHandle(lockoutWorkflowId(u.id)).fetchHistory()).events?.length ?? 0));
+  const pollerRuns: number[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = "${lockoutPollerWorkflowId(sim.url)}"` })) pollerRuns.push(run.historyLength);
+  sampleRss();
+  console.log(
+    JSON.stringify({
+      lockouts: N,
+      workers: WORKERS,
+      configuredRate: RATE,
+      sprayedInSeconds: +(sprayedIn / 1000).toFixed(1),
+      drainedInSeconds: +(drainedMs / 1000).toFixed(1),
+      oktaUserCalls: calls.length,
+      callsPerSecond: +(calls.length / busySeconds).toFixed(1),
+      callsPerSecondOverRate: +(calls.length / busySeconds / RATE).toFixed(2),
+      answered429: calls.filter((c) => c.status === 429).length,
+      callsPerLockout: +(calls.length / (N + 1)).toFixed(2),
+      historyEventsPerChild: { min: Math.min(...events), max: Math.max(...events) },
+      pollerRuns: pollerRuns.length,
+      pollerLongestHistory: Math.max(...pollerRuns),
+      workerPeakRssMb: [...peakRssMb.values()],
+      bystanderDetectionSeconds: +(detectionMs / 1000).toFixed(1),
+      bystanderUnlockedAfterSeconds: +(bystanderActiveMs / 1000).toFixed(1),
+      pollInterval: POLL,
+    }),
+  );
+} finally {
+  clearInterval(rssTimer);
+  await client.workflow.getHandle(lockoutPollerWorkflowId(sim.url)).terminate('benchmark finished').catch(() => undefined);
+  for (const w of workers) w.kill('SIGTERM');
+  await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))));
+  await connection.close();
+  await sim.close();
+}
