@@ -21,14 +21,14 @@ describe('npm start -- --detach', () => {
   let temporal: TestTemporal;
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
-  let ports: Record<'sim' | 'api' | 'codec' | 'health', number>;
+  let ports: Record<'sim' | 'api' | 'codec' | 'health' | 'hook', number>;
   let started = false;
 
   before(async () => {
     temporal = await testTemporal();
     dataDir = mkdtempSync(join(tmpdir(), 'oaa-start-'));
-    const [sim, api, codec, health] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
-    ports = { sim: sim!, api: api!, codec: codec!, health: health! };
+    const [sim, api, codec, health, hook] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+    ports = { sim: sim!, api: api!, codec: codec!, health: health!, hook: hook! };
     const queue = `start-${randomUUID().slice(0, 8)}`;
     env = {
       ...process.env,
@@ -42,6 +42,7 @@ describe('npm start -- --detach', () => {
       HTTP_API_PORT: String(ports.api),
       CODEC_SERVER_PORT: String(ports.codec),
       WORKER_HEALTH_PORT: String(ports.health),
+      EVENT_HOOK_PORT: String(ports.hook),
       LOG_LEVEL: 'WARN',
       // A slow machine, made on purpose: the API and the worker take 3 s longer to start.
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${new URL('./helpers/slow-start.mjs', import.meta.url).href}`.trim(),
