@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import type { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { createDataConverter } from '../../client/data-converter.js';
+import { SelfServiceClient } from '../../client/self-service-client.js';
 import { startLockoutPoller } from '../../client/lockout-client.js';
 import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js';
 import { loadConfig } from '../../temporal.config.js';
@@ -128,6 +129,17 @@ describe('worker health, metrics and tracing (workers/main.ts)', () => {
       assert.match(metrics, /^okta_api_rate_limit_remaining\{[^}]*bucket="GET \/api\/v1\/logs"[^}]*\} \d+/m);
       assert.match(metrics, /^okta_api_request_latency_bucket\{/m);
       assert.doesNotMatch(metrics, /example\.com|00u[A-Za-z0-9]{5,}/);
+      // A self-service request counted by action and outcome, from the real workflow.
+      const user = await sim.control.createUser({ login: `obs.${randomUUID().slice(0, 8)}@example.com` });
+      const selfService = new SelfServiceClient(client, { taskQueue, oktaTaskQueue: `${taskQueue}-okta`, frontend: 'test' });
+      const reply = await selfService.requestPasswordReset({ requestId: randomUUID(), requester: { chatUserId: 'U-OBS', email: user.profile.login } });
+      assert.equal(reply.status, 'completed', reply.message);
+      await eventually(
+        'the self-service metric',
+        async () => /^okta_access_self_service_requests\{[^}]*action="reset-password"[^}]*outcome="link-issued"[^}]*\} 1$/m.test(await (await fetch(`${base}/metrics`)).text()),
+        30_000,
+        250,
+      );
     } finally {
       await poller.terminate('test done');
     }

@@ -25,6 +25,7 @@ import {
 import type { OktaActivities, OktaFactorSummary } from '../../activities/okta-activities.js';
 import type { SelfServiceActivities, SelfServicePolicy } from '../../activities/self-service/activities.js';
 import type { OktaFailureType } from '../../activities/okta/failure-types.js';
+import { recordSelfServiceRequest } from '../metrics.js';
 import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
 import { CANNOT_DELIVER, isHelpdesk as isHelpdeskRule, NOT_YOUR_ACCOUNT } from './authorization.js';
 import {
@@ -422,6 +423,8 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     touch();
     upsertSearchAttributes([{ key: AccessOutcomeKey, value: o }]);
     upsertMemo({ target: target?.login ?? input.target, outcome: o, requests: requests.map((x) => [x.requestId, x.chatUserId]) });
+    // No history: nothing to version. Counted once per run, when it reaches its outcome.
+    recordSelfServiceRequest(action, o);
     if ((o === 'link-issued' || o === 'factors-reset') && patched(ANSWER_LINGER)) {
       // Requests for this account that arrive just after the reset (a user mashing the button, a chat
       // platform or the client retrying after the server's update limits) join this run and get the
