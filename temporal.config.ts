@@ -137,6 +137,27 @@ const envSchema = z.object({
   LOCKOUT_CURSOR_OVERLAP: duration('5m'),
   UNLOCK_POLICY: z.enum(['auto', 'ask-user', 'notify-only']).default('auto'),
   ASK_USER_TIMEOUT: duration('15m'),
+  /** Attack-safe unlock policies (storm breaker, threats, protected accounts, re-lock loops, caps). */
+  LOCKOUT_POLICIES: bool(true),
+  /** More than this many lockouts within STORM_BREAKER_WINDOW trips the storm breaker. */
+  STORM_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(5_000).default(50),
+  STORM_BREAKER_WINDOW: duration('5m'),
+  /** What new lockouts get while the breaker is tripped: held (helpdesk) or asked in chat. */
+  STORM_BREAKER_MODE: z.enum(['hold', 'ask-user']).default('hold'),
+  /** The breaker closes by itself after this long without a lockout. */
+  STORM_BREAKER_QUIET: duration('30m'),
+  /** Okta risk levels that count as a threat (comma-separated; empty: only threatSuspected). */
+  THREAT_RISK_LEVELS: z.string().max(200).default('HIGH'),
+  /** A lockout from an IP the user was not locked out from before counts as a threat. */
+  THREAT_NEW_NETWORK: bool(true),
+  /** Threatening lockouts: ask the user in chat first, or go to the helpdesk for approval. */
+  THREAT_MODE: z.enum(['ask-user', 'helpdesk']).default('ask-user'),
+  /** Lockouts per user within 24 h unlocked automatically; the next one is told what to fix. 0: off. */
+  RELOCK_MAX_PER_DAY: z.coerce.number().int().min(0).max(100).default(3),
+  /** Informational lockout chat messages per user per 24 h (questions always go). 0: no cap. */
+  LOCKOUT_NOTIFY_MAX_PER_DAY: z.coerce.number().int().min(0).max(100).default(4),
+  /** Members of PROTECTED_GROUPS are never unlocked automatically: the helpdesk approves. */
+  LOCKOUT_PROTECT_GROUPS: bool(true),
 
   NOTIFIER: z.enum(['log', 'webhook']).default('log'),
   NOTIFIER_WEBHOOK_URL: optionalUrl,
@@ -270,6 +291,14 @@ export interface AppConfig {
     cursorOverlapMs: number;
     unlockPolicy: 'auto' | 'ask-user' | 'notify-only';
     askUserTimeoutMs: number;
+    /** Attack-safe unlock policies; undefined when LOCKOUT_POLICIES is off. */
+    policies?: {
+      breaker: { threshold: number; windowMs: number; mode: 'hold' | 'ask-user'; quietMs: number };
+      threat: { riskLevels: string[]; newNetwork: boolean; mode: 'ask-user' | 'helpdesk' };
+      relockMaxPerDay: number;
+      notifyMaxPerDay: number;
+      protectedGroups: string[];
+    };
   };
   notifier: { kind: 'log' } | { kind: 'webhook'; url: string; secret: string };
   features: { lockoutPoller: boolean; passwordReset: boolean; mfaReset: boolean };
@@ -447,6 +476,17 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       cursorOverlapMs: e.LOCKOUT_CURSOR_OVERLAP,
       unlockPolicy: e.UNLOCK_POLICY,
       askUserTimeoutMs: e.ASK_USER_TIMEOUT,
+      ...(e.LOCKOUT_POLICIES
+        ? {
+            policies: {
+              breaker: { threshold: e.STORM_BREAKER_THRESHOLD, windowMs: e.STORM_BREAKER_WINDOW, mode: e.STORM_BREAKER_MODE, quietMs: e.STORM_BREAKER_QUIET },
+              threat: { riskLevels: list(e.THREAT_RISK_LEVELS).map((l) => l.toUpperCase()).slice(0, 5), newNetwork: e.THREAT_NEW_NETWORK, mode: e.THREAT_MODE },
+              relockMaxPerDay: e.RELOCK_MAX_PER_DAY,
+              notifyMaxPerDay: e.LOCKOUT_NOTIFY_MAX_PER_DAY,
+              protectedGroups: e.LOCKOUT_PROTECT_GROUPS ? list(e.PROTECTED_GROUPS).slice(0, 20) : [],
+            },
+          }
+        : {}),
     },
     notifier: notifier!,
     features: {

@@ -9,6 +9,7 @@
  *   lockouts list [--open] [--limit N]                      lockout episodes
  *   lockouts show <oktaUserId>                              one lockout's state
  *   poller status|pause|resume|poll-now|stop [--org URL] [--as login]
+ *   poller breaker resume [--org URL] [--as login]
  *   poller reset-cursor --since <ISO time|duration, e.g. 2h> [--org URL] [--as login]
  *   report [--since 30d] [--json]                           lockouts, resets, approvals, minutes saved
  *   event-hook register|status|deactivate                    Okta event hook for push (EVENT_HOOK_*)
@@ -20,7 +21,7 @@ import type { Client } from '@temporalio/client';
 import { aggregateReport, collectReportRuns, formatReport } from './report.js';
 import { createOktaClient } from '../activities/okta/client.js';
 import { deactivateEventHook, eventHookStatus, registerEventHook, type EventHookOkta } from './event-hook/register.js';
-import { lockoutState, pausePoller, pollerState, pollNow, resetPollerCursor, resumePoller, stopLockoutPoller } from './lockout-client.js';
+import { lockoutState, pausePoller, pollerState, pollNow, resetPollerCursor, resumePoller, resumeStormBreaker, stopLockoutPoller } from './lockout-client.js';
 import { SelfServiceClient } from './self-service-client.js';
 import { connectTemporalClient } from './temporal-connection.js';
 import { listRuns } from './visibility.js';
@@ -36,6 +37,7 @@ const USAGE = `usage: npm run cli -- <command>
   lockouts list [--open] [--limit N]
   lockouts show <oktaUserId>
   poller status|pause|resume|poll-now|stop [--org <url>] [--as <login>]
+  poller breaker resume [--org <url>] [--as <login>]   close a tripped storm breaker
   poller reset-cursor --since <ISO time|duration, e.g. 2h> [--org <url>] [--as <login>]
   report [--since 30d] [--json]
   event-hook register|status|deactivate
@@ -162,6 +164,10 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       if (sub === 'reset-cursor') {
         const since = sinceArg(need(p, 'since'));
         json(await resetPollerCursor(client, orgUrl, since, by));
+        return 0;
+      }
+      if (sub === 'breaker' && arg === 'resume') {
+        json(await resumeStormBreaker(client, orgUrl, by));
         return 0;
       }
       if (sub === 'stop') {

@@ -17,7 +17,9 @@ import {
   type PollerSettingsInput,
   type PollerState,
   type UnlockReply,
+  resumeBreakerUpdate,
 } from '../workflows/lockout/messages.js';
+import type { BreakerView } from '../workflows/lockout/policies.js';
 import { lockoutPollerWorkflow, type PollerInput } from '../workflows/lockout/poller.js';
 import type { AppConfig } from '../temporal.config.js';
 
@@ -38,6 +40,9 @@ export function pollerSettingsFromConfig(config: AppConfig, orgUrl: string, over
       recoveryHint: `open ${orgUrl}/signin/unlock or ask the chat bot to unlock it.`,
       oktaCallTimeoutMs: config.oktaActivityTimeoutMs,
     },
+    ...(config.lockout.policies
+      ? { policies: { ...config.lockout.policies, helpdesk: { ...(config.selfService.helpdesk.group ? { group: config.selfService.helpdesk.group } : {}), logins: config.selfService.helpdesk.logins } } }
+      : {}),
     ...overrides,
   };
 }
@@ -104,6 +109,11 @@ export async function pausePoller(client: Client, orgUrl: string, by?: string): 
 
 export async function resumePoller(client: Client, orgUrl: string, by?: string): Promise<void> {
   await pollerHandle(client, orgUrl).signal(resumePollerSignal, by ? { by } : {});
+}
+
+/** Operators: close a tripped storm breaker; new lockouts follow the configured policy again. */
+export async function resumeStormBreaker(client: Client, orgUrl: string, by?: string): Promise<BreakerView> {
+  return pollerHandle(client, orgUrl).executeUpdate(resumeBreakerUpdate, { args: [by ? { by } : {}] });
 }
 
 /** Operators: forget the cursor and read the System Log again from `since` (event UUIDs deduplicate). */

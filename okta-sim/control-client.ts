@@ -38,6 +38,10 @@ export interface LockOptions {
   /** Failed sign-ins before the lock, or session-start FAILURE events to write (defaults 3 / 1). */
   attempts?: number;
   published?: string;
+  /** Client address of the sign-ins (default: the same for every lockout of a user). */
+  ipAddress?: string;
+  /** Extra debugContext.debugData on the lock's events, e.g. { threatSuspected: 'true' }. */
+  debugData?: Record<string, unknown>;
 }
 
 export interface AddEventInput {

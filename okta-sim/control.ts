@@ -67,6 +67,10 @@ const lockUser = z.object({
   via: z.enum(['failed-signins', 'session-start']),
   attempts: z.number().int().min(1).max(100).optional(),
   published: isoDate.optional(),
+  /** The client address of the failed sign-ins (default: the same per user). */
+  ipAddress: z.string().max(64).optional(),
+  /** Extra `debugContext.debugData` (e.g. threatSuspected, risk) on the lock's events. */
+  debugData: z.record(z.string(), z.unknown()).optional(),
 });
 
 const familyLimit = z.object({ limit: z.number().int().min(0), windowMs: z.number().int().min(1) }).partial();
@@ -133,7 +137,7 @@ export function controlRoutes(d: ControlDeps): Router<null> {
   });
   r.add('POST', '/__sim/users/:id/lock', null, (ctx) => {
     const b = parse(lockUser, ctx.body);
-    const events = d.org.lock(ctx.params.id ?? '', b.via, b.attempts ?? (b.via === 'failed-signins' ? 3 : 1), b.published);
+    const events = d.org.lock(ctx.params.id ?? '', b.via, b.attempts ?? (b.via === 'failed-signins' ? 3 : 1), b.published, { ...(b.ipAddress ? { ipAddress: b.ipAddress } : {}), ...(b.debugData ? { debugData: b.debugData } : {}) });
     return ok({ user: d.org.users.toOkta(userOf(ctx), ctx.baseUrl), events });
   });
   r.add('POST', '/__sim/groups', null, (ctx) => {

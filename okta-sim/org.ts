@@ -160,24 +160,34 @@ export class Org {
    * `user.account.lock` (actor = the user, target null). `session-start`: the user is locked and each
    * attempt writes `user.session.start` FAILURE/LOCKED_OUT.
    */
-  lock(idOrLogin: string, via: 'failed-signins' | 'session-start', attempts: number, published?: string): LogEvent[] {
+  lock(idOrLogin: string, via: 'failed-signins' | 'session-start', attempts: number, published?: string, from: { ipAddress?: string; debugData?: Record<string, unknown> } = {}): LogEvent[] {
     const u = this.users.get(idOrLogin);
     const at = published ?? this.nowIso();
     const actor = userRef(u);
-    const ip = `198.51.100.${1 + this.prng.int(250)}`;
+    this.prng.int(250); // kept so the rest of the seeded sequence is unchanged
+    // A user's own device signs in from the same address each time, as in real life; tests pass another to look foreign.
+    const ip = from.ipAddress ?? `198.51.100.${1 + stableOctet(u.id)}`;
+    const debugData = from.debugData;
     const events: LogEvent[] = [];
     if (via === 'failed-signins') {
       for (let i = 0; i < attempts; i++) {
-        events.push(this.event({ eventType: 'user.session.start', actor, target: null, outcome: { result: 'FAILURE', reason: 'INVALID_CREDENTIALS' }, ipAddress: ip, published: at }));
+        events.push(this.event({ eventType: 'user.session.start', actor, target: null, outcome: { result: 'FAILURE', reason: 'INVALID_CREDENTIALS' }, ipAddress: ip, published: at, ...(debugData ? { debugData } : {}) }));
       }
-      events.push(this.event({ eventType: 'user.account.lock', actor, target: null, outcome: { result: 'FAILURE', reason: 'LOCKED_OUT' }, ipAddress: ip, published: at }));
+      events.push(this.event({ eventType: 'user.account.lock', actor, target: null, outcome: { result: 'FAILURE', reason: 'LOCKED_OUT' }, ipAddress: ip, published: at, ...(debugData ? { debugData } : {}) }));
     } else {
       for (let i = 0; i < attempts; i++) {
-        events.push(this.event({ eventType: 'user.session.start', actor, target: null, outcome: { result: 'FAILURE', reason: 'LOCKED_OUT' }, ipAddress: ip, published: at }));
+        events.push(this.event({ eventType: 'user.session.start', actor, target: null, outcome: { result: 'FAILURE', reason: 'LOCKED_OUT' }, ipAddress: ip, published: at, ...(debugData ? { debugData } : {}) }));
       }
     }
     this.users.setStatus(u, 'LOCKED_OUT', this.nowIso());
     for (const e of events) this.logs.append(e);
     return events;
   }
+}
+
+/** 0..249 from a user ID: the same address for every lockout of one user. */
+function stableOctet(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h % 250;
 }

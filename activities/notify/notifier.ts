@@ -15,6 +15,14 @@ export type NotificationKind =
   | 'lockout-failed'
   /** Locked again and again within one episode: left locked, the user is told what to fix. */
   | 'lockout-relock-loop'
+  /** An unlock policy kept the account locked (storm, protected account awaiting approval, threat sent to the helpdesk). */
+  | 'lockout-held'
+  /** Locked out too often across episodes: not unlocked again, the user is told what to fix. */
+  | 'lockout-relock-stop'
+  /** To the helpdesk: a protected or suspicious account waits for an approval (`decideApproval`). */
+  | 'lockout-approval-request'
+  /** To the helpdesk: the storm breaker tripped; new lockouts are no longer unlocked automatically. */
+  | 'lockout-storm'
   | 'self-service';
 
 export interface UserNotification {

@@ -10,7 +10,8 @@ import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js'
 import { createProjectActivities } from '../../workers/activities.js';
 import type { Notifier, UserNotification } from '../../activities/notify/notifier.js';
 import { startLockoutPoller } from '../../client/lockout-client.js';
-import { lockoutPollerWorkflowId, pollerStateQuery, type PollerState } from '../../workflows/lockout/messages.js';
+import { lockoutPollerWorkflowId, lockoutWorkflowId, pollerStateQuery, type LockoutState, type PollerState } from '../../workflows/lockout/messages.js';
+import { eventually } from '../helpers/eventually.js';
 import type { lockoutPollerWorkflow, PollerInput } from '../../workflows/lockout/poller.js';
 import type { AppConfig } from '../../temporal.config.js';
 import { startTestWorkers, testConfig, testTemporal, type RunningWorkers, type TestTemporal } from '../helpers/temporal.js';
@@ -88,4 +89,14 @@ export async function lockoutFixture(env: Record<string, string> = {}, options: 
     },
   };
   return fixture;
+}
+
+/** The result of the user's episode that is not `previousRunId` (the next one the poller starts). */
+export async function nextEpisode(f: LockoutFixture, userId: string, previousRunId?: string): Promise<{ runId: string; state: LockoutState }> {
+  const runId = await eventually(`a new lockout episode for ${userId}`, async () => {
+    const d = await f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId)).describe();
+    return d.runId !== previousRunId ? d.runId : undefined;
+  }, 30_000);
+  const state = (await f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId), runId).result()) as LockoutState;
+  return { runId, state };
 }

@@ -4,7 +4,9 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { ApprovalDecisionSchema } from '../self-service/messages.js';
 import { ProjectedLogEventSchema } from './log-event.js';
+import { UnlockPoliciesSchema, type BreakerView } from './policies.js';
 
 export type UnlockPolicy = 'auto' | 'ask-user' | 'notify-only';
 
@@ -69,6 +71,8 @@ export const PollerSettingsSchema = z.object({
     recoveryHint: z.string().max(500).optional(),
     oktaCallTimeoutMs: z.number().int().positive().default(30_000),
   }),
+  /** Attack-safe unlock policies (storm breaker, threats, protected accounts, re-lock loops, caps); absent: none. */
+  policies: UnlockPoliciesSchema.optional(),
   /** Continue-as-new after this many history events even before the server suggests it (tests use a low value). */
   maxHistoryEvents: z.number().int().min(20).default(10_000),
 });
@@ -82,6 +86,10 @@ export const stopPollerUpdate = defineUpdate<void, [{ by?: string; reason?: stri
 /** Operator → poller: forget the cursor and read again from `since` (event UUIDs still deduplicate). */
 export const ResetCursorSchema = z.object({ since: z.iso.datetime({ offset: true }), by: z.string().max(200).optional() });
 export const resetPollerCursorUpdate = defineUpdate<{ since: string }, [z.input<typeof ResetCursorSchema>]>('resetPollerCursor');
+
+/** Operator → poller: close a tripped storm breaker (new episodes follow the configured policy again). */
+export const ResumeBreakerSchema = z.object({ by: z.string().max(200).optional() });
+export const resumeBreakerUpdate = defineUpdate<BreakerView, [z.input<typeof ResumeBreakerSchema>]>('resumeBreaker');
 
 // Poller → child: another event of the same episode.
 export const lockoutEventSignal = defineSignal<[LockoutEvent]>('lockoutEvent');
@@ -167,6 +175,10 @@ export interface PollerState {
   eventsForwarded: number;
   skippedEvents: number;
   recentSkipped: SkippedEventReport[];
+  /** The storm breaker (absent when the unlock policies are off). */
+  breaker?: BreakerView;
+  /** Users whose recent lockouts the policies remember (bounded). */
+  policyUsersTracked?: number;
   /** First release only: episodes it knew to be open. */
   activeEpisodes?: number;
   runsSoFar: number;
@@ -194,7 +206,7 @@ export const ReceivedUnlockReplySchema = UnlockReplySchema.extend({ email: Unloc
 export type ReceivedUnlockReply = z.infer<typeof ReceivedUnlockReplySchema>;
 export const unlockReplySignal = defineSignal<[UnlockReply]>('unlockReply');
 
-export type LockoutPhase = 'checking' | 'awaiting-user' | 'unlocking' | 'notifying' | 'done';
+export type LockoutPhase = 'checking' | 'awaiting-user' | 'awaiting-approval' | 'unlocking' | 'notifying' | 'done';
 export type LockoutOutcome =
   | 'unlocked'
   | 'relock-loop'
@@ -204,6 +216,8 @@ export type LockoutOutcome =
   | 'declined'
   | 'expired'
   | 'notified-only'
+  /** Not unlocked on purpose by an unlock policy (storm breaker, re-lock loop across episodes). */
+  | 'held'
   | 'unlock-unconfirmed'
   | 'failed';
 
@@ -226,7 +240,26 @@ export interface LockoutState {
   notificationError?: string;
   /** Why the episode failed (Okta's error type and code; never a credential). */
   error?: string;
+  /** Why an unlock policy changed how this episode is handled. */
+  policyReasons?: string[];
+  /** The account is in a protected group: a helpdesk approval decides. */
+  approval?: { required: true; decision?: 'approved' | 'denied'; by?: string; rejectedAttempts: number };
+  /** Informational messages not sent because of the per-user daily cap. */
+  notificationsCapped?: number;
   /** Malformed signals (events or replies) ignored by this run. */
   ignoredMessages?: number;
 }
 export const lockoutStateQuery = defineQuery<LockoutState>('lockoutState');
+
+/**
+ * A helpdesk approver decides on unlocking a protected (or suspicious) account: the same update name
+ * and decision shape as the self-service approvals. Verified in the workflow: the approver must be a
+ * known Okta user in the helpdesk group (or listed), and nobody approves the unlock of their own account.
+ */
+export const UnlockApprovalSchema = ApprovalDecisionSchema;
+export interface UnlockApprovalResult {
+  accepted: boolean;
+  code?: 'not-awaiting' | 'not-allowed' | 'check-failed';
+  message: string;
+}
+export const decideUnlockApprovalUpdate = defineUpdate<UnlockApprovalResult, [z.input<typeof ApprovalDecisionSchema>]>('decideApproval');

@@ -24,12 +24,15 @@ import {
   proxyActivities,
   setHandler,
   startChild,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
+import type { NotifyActivities } from '../../activities/notify/activities.js';
 import type { OktaLogActivities } from '../../activities/okta-log-activities.js';
+import { recordLockoutDetected, recordPollSuccess } from '../metrics.js';
 import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
 import { LOCKOUT_EVENT_FILTER } from './events.js';
 import { lockoutPollerWorkflowV1, type PollerInputV1 } from './legacy/poller-v1.js';
@@ -38,6 +41,8 @@ import {
   PollerSettingsSchema,
   PushLockoutEventsSchema,
   ResetCursorSchema,
+  ResumeBreakerSchema,
+  resumeBreakerUpdate,
   lockoutEpisodeEndedSignal,
   lockoutEpisodeFailedSignal,
   lockoutEventSignal,
@@ -53,16 +58,26 @@ import {
   type PollerSettings,
 } from './messages.js';
 import { CarriedStateSchema, MAX_QUEUED, PollerBook, type UserBatch } from './poller-state.js';
+import { PolicyBook, PolicyCarriedSchema, type EpisodeDecision } from './policies.js';
 import { lockoutWorkflow, type LockoutInput } from './unlock.js';
+
+const { notifyUser } = proxyActivities<NotifyActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+});
 
 export const PollerInputSchema = PollerSettingsSchema.extend({
   orgUrl: z.string().min(1).max(500),
   carried: CarriedStateSchema.optional(),
+  /** The unlock policies' memory (storm breaker window, recent lockouts per user), bounded. */
+  carriedPolicies: PolicyCarriedSchema.optional(),
 });
 export type PollerInput = z.input<typeof PollerInputSchema>;
 
 /** Workflow versioning marker: runs without it began on the first release and replay its code. */
 export const POLLER_V2 = 'lockout-poller-v2';
+/** Versioning marker of the attack-safe unlock policies: runs without it hand children no decision. */
+export const POLLER_POLICIES = 'lockout-poller-policies';
 /** Users handed over at once: bounds the commands (and pending signals) of one workflow task. */
 const DISPATCH_CONCURRENCY = 100;
 /** Events of one user and page handed to a new child with its start (it keeps at most this many). */
@@ -76,9 +91,18 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`invalid poller input: ${z.prettifyError(parsed.error)}`, 'InvalidWorkflowInput');
   }
-  const { orgUrl, carried, ...initialSettings } = parsed.data;
+  const { orgUrl, carried, carriedPolicies, ...initialSettings } = parsed.data;
   let settings: PollerSettings = initialSettings;
   const book = new PollerBook(carried);
+  const policiesOn = patched(POLLER_POLICIES);
+  const policyBook = new PolicyBook(carriedPolicies);
+  /** Helpdesk alerts waiting to be sent by the main loop (one per breaker trip). */
+  const pendingAlerts: string[] = [];
+  const breakerView = () => (settings.policies ? policyBook.view(new Date().getTime(), settings.policies) : undefined);
+  const showBreaker = () => {
+    const view = breakerView();
+    if (view) upsertMemo({ breaker: view.state, ...(view.since ? { breakerSince: view.since } : {}) });
+  };
   const s = book.s;
   let pollNowRequested = false;
   let stopRequested = false;
@@ -96,7 +120,20 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
       retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 4 },
     }).oktaReadLockoutLog;
 
-  setHandler(pollerStateQuery, () => book.view({ orgUrl, settings, polling, childrenThisRun, ...(lastPollError ? { lastPollError } : {}) }));
+  setHandler(pollerStateQuery, () => {
+    const view = book.view({ orgUrl, settings, polling, childrenThisRun, ...(lastPollError ? { lastPollError } : {}) });
+    const breaker = policiesOn ? breakerView() : undefined;
+    return breaker ? { ...view, breaker, policyUsersTracked: policyBook.trackedUsers } : view;
+  });
+  if (policiesOn) {
+    setHandler(resumeBreakerUpdate, (request) => {
+      const { by } = ResumeBreakerSchema.parse(request);
+      policyBook.resume(by ?? 'operator');
+      showBreaker();
+      log.info('storm breaker resumed: new lockouts follow the configured policy again', { by });
+      return breakerView() ?? { state: 'closed', lockoutsInWindow: 0, trips: 0 };
+    }, { validator: (request) => void ResumeBreakerSchema.parse(request) });
+  }
   setHandler(pausePollerSignal, (by) => {
     s.paused = true;
     const who = typeof by?.by === 'string' ? by.by.slice(0, 200) : undefined;
@@ -162,12 +199,55 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   upsertSearchAttributes([{ key: AccessActionKey, value: 'poll-lockouts' }]);
   setHealthAttribute();
 
+  /**
+   * The unlock policies' decision for a new episode, taken once per batch (a retried start reuses it,
+   * so one episode counts once in the breaker window and the user's history).
+   */
+  const decisions = new WeakMap<UserBatch, { decision: EpisodeDecision; atMs: number }>();
+  const decide = (batch: UserBatch): EpisodeDecision => {
+    const known = decisions.get(batch);
+    if (known) return known.decision;
+    const atMs = new Date().getTime();
+    const { decision, tripped, closedByQuiet } = policyBook.decide(batch.user.id, batch.events[0]!, atMs, settings.policies!);
+    decisions.set(batch, { decision, atMs });
+    if (closedByQuiet) {
+      log.info('storm breaker closed after its quiet period');
+      showBreaker();
+    }
+    if (tripped) {
+      const reason = policyBook.breaker.reason ?? 'lockout storm';
+      log.warn('storm breaker tripped: new lockouts are not unlocked automatically', { reason, mode: settings.policies!.breaker.mode });
+      pendingAlerts.push(reason);
+      showBreaker();
+    }
+    return decision;
+  };
+
+  /** Tells the helpdesk the breaker tripped; a chat outage is logged, never a poller failure. */
+  const sendAlerts = async () => {
+    while (pendingAlerts.length > 0) {
+      const reason = pendingAlerts.shift()!;
+      try {
+        await notifyUser({
+          kind: 'lockout-storm',
+          userId: 'helpdesk',
+          text: `Lockout storm: ${reason}. New lockouts are ${settings.policies?.breaker.mode === 'ask-user' ? 'confirmed with the user in chat' : 'held'} instead of unlocked automatically until an operator resumes (npm run cli -- poller breaker resume) or it has been quiet for a while.`,
+          workflowId: workflowInfo().workflowId,
+          data: { audience: 'helpdesk', reason },
+        });
+      } catch (err) {
+        log.warn('storm alert could not be delivered', { error: describe(err) });
+      }
+    }
+  };
+
   /** Starts the user's child, or hands the events to the one running; retried when that run just ended. */
   const dispatch = async (batch: UserBatch): Promise<void> => {
     const childId = lockoutWorkflowId(batch.user.id);
     const [first, ...more] = batch.events.slice(0, MAX_EVENTS_AT_START) as [UserBatch['events'][number], ...UserBatch['events']];
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
+        const decision = policiesOn && settings.policies ? decide(batch) : undefined;
         const childInput: LockoutInput = {
           user: batch.user,
           firstEvent: first,
@@ -179,6 +259,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
           oktaCallTimeoutMs: settings.unlock.oktaCallTimeoutMs,
           attributesAtStart: true,
           ...(settings.unlock.recoveryHint ? { recoveryHint: settings.unlock.recoveryHint } : {}),
+          ...(decision ? { decision } : {}),
         };
         await startChild(lockoutWorkflow, {
           workflowId: childId,
@@ -191,13 +272,20 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
             { key: AccessActionKey, value: 'unlock' },
             { key: AccessOutcomeKey, value: 'pending' },
           ],
-          memo: { firstEventUuid: first.uuid, firstEventType: first.eventType, policy: settings.unlock.policy },
+          memo: { firstEventUuid: first.uuid, firstEventType: first.eventType, policy: settings.unlock.policy, ...(decision ? { decision: decision.mode } : {}) },
         });
+        recordLockoutDetected();
         childrenThisRun += 1;
         s.lockoutsStarted += 1;
         return;
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // Not a new episode after all: the events join the open one and count as no lockout of their own.
+        const decided = decisions.get(batch);
+        if (decided) {
+          policyBook.forget(batch.user.id, decided.atMs);
+          decisions.delete(batch);
+        }
       }
       try {
         const child = getExternalWorkflowHandle(childId);
@@ -323,6 +411,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
       try {
         more = await poll();
         s.lastSuccessfulPollAt = new Date().toISOString();
+        recordPollSuccess();
         lastPollError = undefined;
       } catch (err) {
         // Okta down or refusing us: report it and try again next interval.
@@ -337,10 +426,11 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     } else if (due) {
       nextPollAt = new Date().getTime() + settings.pollIntervalMs;
     }
+    if (pendingAlerts.length > 0) await sendAlerts();
     if (shouldContinueAsNew() || (s.queued.length > 0 && roomForChildren() <= 0)) {
       await condition(allHandlersFinished);
       s.runsSoFar += 1;
-      await continueAsNew<typeof lockoutPollerWorkflow>({ orgUrl, ...settings, carried: s });
+      await continueAsNew<typeof lockoutPollerWorkflow>({ orgUrl, ...settings, carried: s, ...(policiesOn ? { carriedPolicies: policyBook.carried() } : {}) });
     }
   }
   await condition(allHandlersFinished);

@@ -3,7 +3,8 @@
  * tell them how to recover), and tell the user in chat. Durable on its own: it outlives the poller
  * that started it (parent close policy ABANDON).
  *
- * Lean on purpose — a spray starts thousands of these: two Okta calls in the common case (Okta's
+ * Lean on purpose — a spray starts thousands of these: two Okta calls in the common case, plus one
+ * group read when protected groups are configured and the episode would unlock (Okta's
  * 200 to the unlock already means ACTIVE; only an unexpected answer gets a second look) and about
  * 25 history events. Search attributes and memo come with the start, not as extra commands.
  *
@@ -29,12 +30,18 @@ import { z } from 'zod';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
 import type { UserNotification } from '../../activities/notify/notifier.js';
 import type { OktaActivities } from '../../activities/okta-activities.js';
+import { recordLockToUnlockSeconds, recordLockoutOutcome, type LockoutOutcomeMetric } from '../metrics.js';
+import type { ApprovalDecision } from '../self-service/messages.js';
 import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
 import { lockoutWorkflowV1, type LockoutInputV1 } from './legacy/unlock-v1.js';
+import { EpisodeDecisionSchema } from './policies.js';
 import {
   LockedUserSchema,
   LockoutEventSchema,
   ReceivedUnlockReplySchema,
+  UnlockApprovalSchema,
+  decideUnlockApprovalUpdate,
+  type UnlockApprovalResult,
   lockoutEpisodeFailedSignal,
   lockoutEventSignal,
   lockoutStateQuery,
@@ -61,6 +68,8 @@ export const LockoutInputSchema = z.object({
   moreEvents: z.array(LockoutEventSchema).max(20).optional(),
   /** The starter set the search attributes and memo with the start (saves a command per child). */
   attributesAtStart: z.boolean().optional(),
+  /** What the poller's unlock policies decided for this episode (policies.ts); absent: the plain policy. */
+  decision: EpisodeDecisionSchema.optional(),
 });
 export type LockoutInput = z.input<typeof LockoutInputSchema>;
 
@@ -72,6 +81,8 @@ const MAX_PASSES = 3;
 const RECHECK_AFTER = new Set<LockoutOutcome>(['unlocked', 'already-unlocked', 'not-locked', 'unlock-unconfirmed']);
 /** Workflow versioning marker: runs without it began on the first release and replay its code. */
 export const LOCKOUT_V2 = 'lockout-child-v2';
+/** Versioning marker of the attack-safe unlock policies (runs before it never carry a decision). */
+export const LOCKOUT_POLICIES = 'lockout-child-policies';
 
 export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutState> {
   if (!patched(LOCKOUT_V2)) return lockoutWorkflowV1(rawInput as LockoutInputV1);
@@ -81,6 +92,9 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     throw ApplicationFailure.nonRetryable(`invalid lockout input: ${z.prettifyError(parsed.error)}`, 'InvalidWorkflowInput');
   }
   const input = parsed.data;
+  const decision = input.decision && patched(LOCKOUT_POLICIES) ? input.decision : undefined;
+  /** Informational messages still allowed by the per-user daily cap (undefined: no cap). */
+  let notifyBudget = decision?.notifyBudget;
   const okta = oktaActivities(input.oktaTaskQueue, input.oktaCallTimeoutMs);
   const { workflowId, runId } = workflowInfo();
   const initial = [input.firstEvent, ...(input.moreEvents ?? [])];
@@ -92,6 +106,7 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     events: initial.slice(0, MAX_EVENTS_KEPT),
     eventsReceived: initial.length,
     notified: false,
+    ...(decision?.reasons.length ? { policyReasons: decision.reasons } : {}),
   };
   let reply: ReceivedUnlockReply | undefined;
   const ignore = (what: string, problem: string) => {
@@ -123,6 +138,16 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   }
 
   const notify = async (kind: UserNotification['kind'], text: string, data?: Record<string, unknown>) => {
+    // The daily cap never hides a question that needs an answer, nor a message to the helpdesk.
+    const capped = kind !== 'lockout-ask-user' && kind !== 'lockout-approval-request';
+    if (capped && notifyBudget !== undefined) {
+      if (notifyBudget <= 0) {
+        state.notificationsCapped = (state.notificationsCapped ?? 0) + 1;
+        log.info('user notification withheld by the daily cap', { userId: input.user.id, kind });
+        return;
+      }
+      notifyBudget -= 1;
+    }
     state.phase = 'notifying';
     try {
       await notifyUser({ kind, userId: input.user.id, ...(state.login ? { login: state.login } : {}), text, workflowId, ...(data ? { data } : {}) });
@@ -149,6 +174,96 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     }
   };
 
+  // ---- helpdesk approval (protected accounts, threats sent to the helpdesk) -------------------------
+  let approvalDecision: ApprovalDecision | undefined;
+  const decideApproval = async (raw: z.input<typeof UnlockApprovalSchema>): Promise<UnlockApprovalResult> => {
+    const d = UnlockApprovalSchema.parse(raw);
+    const waiting = () => state.phase === 'awaiting-approval' && state.approval !== undefined && state.approval.decision === undefined;
+    const reject = (message: string): UnlockApprovalResult => {
+      if (state.approval) state.approval.rejectedAttempts += 1;
+      log.warn('unlock approval attempt rejected', { approver: d.approver, why: message });
+      return { accepted: false, code: 'not-allowed', message };
+    };
+    if (!waiting()) return { accepted: false, code: 'not-awaiting', message: 'This lockout is not waiting for approval.' };
+    let approver: Awaited<ReturnType<OktaActivities['oktaFindUser']>>;
+    let groups: { name: string }[] = [];
+    try {
+      approver = await okta.oktaFindUser(d.approver);
+      if (approver && approver.id !== input.user.id) groups = await okta.oktaListUserGroups(approver.id);
+    } catch (err) {
+      log.warn('unlock approver could not be checked', { approver: d.approver, error: describeFailure(err) });
+      return { accepted: false, code: 'check-failed', message: 'The approver could not be checked right now (Okta did not answer); try again.' };
+    }
+    if (!waiting()) return { accepted: false, code: 'not-awaiting', message: 'This lockout is not waiting for approval.' };
+    if (!approver) return reject('The approver is not a known Okta user.');
+    if (approver.id === input.user.id) return reject('Nobody may approve the unlock of their own account.');
+    const helpdesk = decision?.helpdesk;
+    const ids = [approver.login.toLowerCase(), approver.email?.toLowerCase()].filter((x): x is string => Boolean(x));
+    const isHelpdesk = ids.some((id) => helpdesk?.logins.some((l) => l.toLowerCase() === id)) || (helpdesk?.group !== undefined && groups.some((g) => g.name === helpdesk.group));
+    if (!isHelpdesk) return reject('Only helpdesk staff may approve this unlock.');
+    approvalDecision = d;
+    state.approval!.decision = d.decision === 'approve' ? 'approved' : 'denied';
+    state.approval!.by = approver.login;
+    log.info('unlock approval decided', { decision: state.approval!.decision, by: approver.login });
+    return { accepted: true, message: `Unlock ${state.approval!.decision}.` };
+  };
+  if (decision) setHandler(decideUnlockApprovalUpdate, decideApproval, { validator: (d) => void UnlockApprovalSchema.parse(d) });
+
+  let protectedMember: boolean | undefined;
+  /** One group read, only when the episode would otherwise unlock. */
+  const isProtected = async (): Promise<boolean> => {
+    const groups = decision?.protectedGroups;
+    if (!groups?.length) return false;
+    protectedMember ??= (await okta.oktaListUserGroups(input.user.id)).some((g) => groups.includes(g.name));
+    return protectedMember;
+  };
+
+  /** Asks the helpdesk and waits for a verified decision; the user is told what is going on. */
+  const awaitHelpdesk = async (why: string): Promise<'approved' | 'denied' | 'expired'> => {
+    state.approval = { required: true, rejectedAttempts: 0 };
+    await notify('lockout-approval-request', `${state.login ?? input.user.id} is locked out and is not unlocked automatically (${why}). Approve or deny the unlock.`, {
+      audience: 'helpdesk',
+      approvalUpdate: 'decideApproval',
+      answers: ['approve', 'deny'],
+      expiresInMs: input.askUserTimeoutMs,
+      reasons: [why],
+    });
+    await notify('lockout-held', 'Your Okta account is locked. For your protection it is not unlocked automatically: the helpdesk has been asked to check and unlock it.');
+    state.phase = 'awaiting-approval';
+    const decided = await condition(() => approvalDecision !== undefined, input.askUserTimeoutMs);
+    if (!decided) return 'expired';
+    return approvalDecision!.decision === 'approve' ? 'approved' : 'denied';
+  };
+
+  /** What the unlock policies say before anything is unlocked; undefined: go on with `policy`. */
+  const applyPolicies = async (): Promise<{ outcome?: LockoutOutcome; policy: LockoutInput['policy'] }> => {
+    if (!decision) return { policy: input.policy };
+    if (decision.mode === 'relock-stop') {
+      await notify('lockout-relock-stop', RELOCK_STOP_TEXT);
+      return { outcome: 'relock-loop', policy: input.policy };
+    }
+    if (decision.mode === 'hold') {
+      await notify('lockout-held', 'Your Okta account is locked. During an unusual number of lockouts accounts are not unlocked automatically: contact the helpdesk, or wait for the lock to expire.');
+      return { outcome: 'held', policy: input.policy };
+    }
+    if (input.policy === 'notify-only') return { policy: input.policy };
+    const protectedAccount = await isProtected();
+    if (protectedAccount || decision.mode === 'helpdesk') {
+      const why = protectedAccount ? 'protected account' : (decision.reasons[0] ?? 'suspicious lockout');
+      const answer = await awaitHelpdesk(why);
+      if (answer === 'expired') {
+        await notify('lockout-ask-expired', 'Your Okta account is still locked: the helpdesk did not decide in time. Contact the helpdesk.');
+        return { outcome: 'expired', policy: input.policy };
+      }
+      if (answer === 'denied') {
+        await notify('lockout-declined', 'The helpdesk decided to keep your account locked for now. Contact them for details.');
+        return { outcome: 'declined', policy: input.policy };
+      }
+      return { policy: 'auto' };
+    }
+    return { policy: decision.mode === 'ask-user' ? 'ask-user' : input.policy };
+  };
+
   /** One pass over the user's current state: check, (ask), unlock, tell. */
   const handleEpisode = async (): Promise<{ outcome: LockoutOutcome; eventsAtCheck: number }> => {
     state.phase = 'checking';
@@ -159,11 +274,14 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
     state.login ??= before.login;
     if (before.status !== 'LOCKED_OUT') return { outcome: 'not-locked', eventsAtCheck };
 
-    if (input.policy === 'notify-only') {
+    const ruled = await applyPolicies();
+    if (ruled.outcome) return { outcome: ruled.outcome, eventsAtCheck };
+    const policy = ruled.policy;
+    if (policy === 'notify-only') {
       await notify('lockout-notify-only', notifyOnlyText(input.recoveryHint));
       return { outcome: 'notified-only', eventsAtCheck };
     }
-    if (input.policy === 'ask-user') {
+    if (policy === 'ask-user') {
       await notify('lockout-ask-user', 'Your Okta account is locked after too many sign-in attempts. Was that you? Reply "yes" to unlock it now, or "no" if it was not you.', {
         replySignal: 'unlockReply',
         answers: ['yes', 'no'],
@@ -241,10 +359,24 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   }
   state.outcome = outcome;
   state.phase = 'done';
+  recordLockoutOutcome(outcomeMetric(outcome));
+  if (outcome === 'unlocked' || outcome === 'already-unlocked') {
+    recordLockToUnlockSeconds((new Date().getTime() - Date.parse(input.firstEvent.published)) / 1000);
+  }
   upsertSearchAttributes([{ key: AccessOutcomeKey, value: outcome }]);
   return state;
 }
 
+/** Outcomes that count as unlocked or failed; every other outcome kept the lock on purpose. */
+function outcomeMetric(outcome: LockoutOutcome): LockoutOutcomeMetric {
+  if (outcome === 'unlocked' || outcome === 'already-unlocked') return 'unlocked';
+  if (outcome === 'failed' || outcome === 'unlock-unconfirmed') return 'failed';
+  return 'held';
+}
+
+const RELOCK_STOP_TEXT =
+  'Your Okta account was locked again: it has been locked several times today, so it is not unlocked automatically this time. ' +
+  'Usually a phone, laptop or mail app still signs in with an old password: update or remove the saved password on your devices, then ask the helpdesk to unlock the account.';
 const UNLOCKED_TEXT = 'Your Okta account was locked after too many sign-in attempts and is now unlocked. Your password is unchanged; sign in again.';
 const RELOCK_LOOP_TEXT =
   'Your Okta account keeps getting locked again right after it is unlocked. Usually a phone, laptop or mail app is still signing in with an old password: ' +
