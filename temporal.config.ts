@@ -20,13 +20,13 @@ export function parseDurationMs(value: string): number | undefined {
   return Math.round(amount * factor);
 }
 
-const duration = (fallback: string) =>
+const duration = (fallback: string, options: { allowZero?: boolean } = {}) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) => {
       const ms = parseDurationMs(value);
-      if (ms === undefined || ms <= 0) {
+      if (ms === undefined || ms < 0 || (ms === 0 && !options.allowZero)) {
         ctx.addIssue({ code: 'custom', message: `expected a duration like "30s", "5m" or "1500ms", got "${value}"` });
         return z.NEVER;
       }
@@ -47,7 +47,13 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
-const url = z.url({ message: 'expected an absolute URL such as https://example.okta.com' });
+/** http(s) only, and no user:password@ (a credential there would be printed in start-up logs). */
+const url = z.url({ message: 'expected an absolute URL such as https://example.okta.com' }).superRefine((value, ctx) => {
+  if (!URL.canParse(value)) return;
+  const u = new URL(value);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'expected an http:// or https:// URL' });
+  if (u.username || u.password) ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password (put credentials in their own variables)' });
+});
 const optionalUrl = optionalString.pipe(url.optional());
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL such as http://otel-collector:4318' });
 
@@ -150,8 +156,14 @@ const envSchema = z.object({
   HTTP_API_TOKENS: optionalString,
   /** "name:token,..." — bearer tokens of helpdesk tools that may post approvals (separate from frontend tokens). */
   HTTP_API_APPROVER_TOKENS: optionalString,
+  HTTP_API_RATE_LIMIT_PER_FRONTEND: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  HTTP_API_RATE_LIMIT_PER_CHAT_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Browser origins allowed to call the HTTP API (comma-separated; default none). */
+  HTTP_API_CORS_ORIGINS: z.string().default(''),
   /** Attempts per Okta call in the self-service workflows (1 = no retry). */
   SELF_SERVICE_OKTA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** After a successful reset, the run keeps answering late requests for the account until none came for this long. */
+  SELF_SERVICE_ANSWER_LINGER: duration('10s', { allowZero: true }),
   APPROVAL_PASSWORD_RESET: z.enum(['none', 'helpdesk']).default('none'),
   APPROVAL_MFA_RESET: z.enum(['none', 'helpdesk']).default('none'),
   APPROVAL_TIMEOUT: duration('4h'),
@@ -263,9 +275,18 @@ export interface SelfServiceConfig {
   /** First = current (encrypts); all decrypt. Empty when PAYLOAD_ENCRYPTION_KEYS is unset. */
   payloadKeys: { id: string; key: Buffer }[];
   codecServer: { host: string; port: number; token?: string; corsOrigins: string[]; allowedHosts: string[] };
-  httpApi: { host: string; port: number; tokens: { frontend: string; token: string }[]; approverTokens: { name: string; token: string }[] };
+  httpApi: {
+    host: string;
+    port: number;
+    tokens: { frontend: string; token: string }[];
+    approverTokens: { name: string; token: string }[];
+    /** Requests per minute per frontend token, and creates/choices per minute per chat user. */
+    rateLimits: { perFrontendPerMinute: number; perChatUserPerMinute: number };
+    corsOrigins: string[];
+  };
   /** Attempts per Okta call in the self-service workflows. */
   oktaMaxAttempts: number;
+  answerLingerMs: number;
   approval: { passwordReset: ApprovalMode; mfaReset: ApprovalMode; timeoutMs: number };
   mfaChoiceTimeoutMs: number;
   helpdesk: { group?: string; logins: string[] };
@@ -313,15 +334,20 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const dotEnv =
     options.dotEnvPath === false ? {} : { ...readDotEnv(LOCAL_SYSTEM_ENV_PATH), ...readDotEnv(options.dotEnvPath ?? '.env') };
   const merged: Env = { ...dotEnv, ...env };
-  const parsed = envSchema.safeParse(merged);
+  // One pass: a variable that fails its own check is reported, then left at its default so the
+  // cross-variable checks below still run and every problem lands in the same message.
   const problems: string[] = [];
+  const bad = new Set<string>();
+  let parsed = envSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? '(root)');
+      bad.add(name);
       // zod messages may quote the received value; for secrets say only that it is invalid.
       problems.push(SECRET_VARIABLES.has(name) ? `${name}: invalid value (not shown)` : `${name}: ${issue.message}`);
     }
-    throw new ConfigError(problems);
+    parsed = envSchema.safeParse(Object.fromEntries(Object.entries(merged).filter(([k]) => !bad.has(k))));
+    if (!parsed.success) throw new ConfigError(problems);
   }
   const e = parsed.data;
 
@@ -330,7 +356,18 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const tls = resolveTls(e, problems);
   const selfService = resolveSelfService(e, problems);
   const slack = resolveSlack(e, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    // A variable already reported as invalid is not reported again by a cross-variable check.
+    const reported = new Set<string>();
+    throw new ConfigError(
+      problems.filter((p) => {
+        const name = p.split(':')[0]!;
+        const repeat = bad.has(name) && reported.has(name);
+        reported.add(name);
+        return !repeat;
+      }),
+    );
+  }
 
   return {
     temporal: {
@@ -480,8 +517,16 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
         : [`http://localhost:${e.TEMPORAL_DEV_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_DEV_UI_PORT}`],
       allowedHosts: list(e.CODEC_SERVER_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
-    httpApi: { host: e.HTTP_API_HOST, port: e.HTTP_API_PORT, tokens, approverTokens },
+    httpApi: {
+      host: e.HTTP_API_HOST,
+      port: e.HTTP_API_PORT,
+      tokens,
+      approverTokens,
+      rateLimits: { perFrontendPerMinute: e.HTTP_API_RATE_LIMIT_PER_FRONTEND, perChatUserPerMinute: e.HTTP_API_RATE_LIMIT_PER_CHAT_USER },
+      corsOrigins: list(e.HTTP_API_CORS_ORIGINS),
+    },
     oktaMaxAttempts: e.SELF_SERVICE_OKTA_MAX_ATTEMPTS,
+    answerLingerMs: e.SELF_SERVICE_ANSWER_LINGER,
     approval: { passwordReset: e.APPROVAL_PASSWORD_RESET, mfaReset: e.APPROVAL_MFA_RESET, timeoutMs: e.APPROVAL_TIMEOUT },
     mfaChoiceTimeoutMs: e.MFA_CHOICE_TIMEOUT,
     helpdesk: { ...(helpdeskGroup ? { group: helpdeskGroup } : {}), logins: list(e.HELPDESK_LOGINS).map((l) => l.toLowerCase()) },
@@ -574,8 +619,9 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     selfService: {
       payloadKeys: config.selfService.payloadKeys.map((k) => k.id),
       codecServer: { ...config.selfService.codecServer, token: config.selfService.codecServer.token ? '(set)' : '(none)' },
-      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend), approvers: config.selfService.httpApi.approverTokens.map((t) => t.name) },
+      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend), approvers: config.selfService.httpApi.approverTokens.map((t) => t.name), rateLimits: config.selfService.httpApi.rateLimits, corsOrigins: config.selfService.httpApi.corsOrigins },
       oktaMaxAttempts: config.selfService.oktaMaxAttempts,
+      answerLingerMs: config.selfService.answerLingerMs,
       approval: config.selfService.approval,
       helpdesk: config.selfService.helpdesk,
       protectedGroups: config.selfService.protectedGroups,

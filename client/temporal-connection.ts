@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import type { AppConfig } from '../temporal.config.js';
+import type { Duration } from '@temporalio/common';
+import { type AppConfig, ConfigError } from '../temporal.config.js';
 import { createDataConverter } from './data-converter.js';
 
 export interface TemporalConnectionSettings {
@@ -36,6 +37,21 @@ export function temporalConnectionSettings(config: AppConfig): TemporalConnectio
  */
 export async function connectTemporalClient(config: AppConfig): Promise<Client> {
   const dataConverter = createDataConverter(config); // fails fast on missing keys, before connecting
-  const connection = await Connection.connect(temporalConnectionSettings(config));
+  const connection = await connectOrExplain(config);
   return new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+}
+
+/**
+ * Connects, or fails with one readable line (a ConfigError, which every entry point prints and exits
+ * on) instead of a gRPC stack trace when no Temporal server answers at the configured address.
+ */
+export async function connectOrExplain(config: AppConfig, connectTimeout: Duration = '10s'): Promise<Connection> {
+  try {
+    return await Connection.connect({ ...temporalConnectionSettings(config), connectTimeout });
+  } catch (err) {
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+    throw new ConfigError([
+      `TEMPORAL_ADDRESS: no Temporal server answered at ${config.temporal.address} (${reason}). Start one (npm run temporal:dev) or fix TEMPORAL_ADDRESS and the TLS settings.`,
+    ]);
+  }
 }

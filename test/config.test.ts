@@ -42,6 +42,23 @@ describe('config', () => {
     assert.equal(err.problems.length, 5);
   });
 
+  it('one pass: a bad value and a cross-variable problem of another variable are reported together', () => {
+    const err = problemsOf({ LOCKOUT_POLL_INTERVAL: 'soon', NOTIFIER: 'webhook' });
+    assert.match(err.message, /LOCKOUT_POLL_INTERVAL:/);
+    assert.match(err.message, /NOTIFIER_WEBHOOK_URL: required/);
+  });
+
+  it('URLs: http(s) only, no user:password (and the credential is never printed)', () => {
+    for (const bad of ['ftp://acme.okta.com', 'javascript:alert(1)', 'file:///etc/passwd']) {
+      assert.match(problemsOf({ OKTA_ORG_URL: bad, OKTA_API_TOKEN: 't' }).message, /OKTA_ORG_URL: expected an http/);
+    }
+    const withCredentials = problemsOf({ OKTA_ORG_URL: 'https://admin:hunter2@acme.okta.com', OKTA_API_TOKEN: 't', NOTIFIER: 'webhook', NOTIFIER_WEBHOOK_URL: 'https://u:p4ss@hooks.example.com/x', NOTIFIER_WEBHOOK_SECRET: 's' });
+    assert.match(withCredentials.message, /OKTA_ORG_URL: must not contain a user name or password/);
+    assert.match(withCredentials.message, /NOTIFIER_WEBHOOK_URL: must not contain/);
+    assert.doesNotMatch(withCredentials.message, /hunter2|p4ss/);
+    assert.equal(withCredentials.problems.filter((p) => p.startsWith('OKTA_ORG_URL')).length, 1, 'reported once');
+  });
+
   it('reports cross-variable problems together', () => {
     const err = problemsOf({ OKTA_API_TOKEN: 'tok', NOTIFIER: 'webhook' });
     assert.match(err.message, /OKTA_ORG_URL: required when Okta credentials are set/);

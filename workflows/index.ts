@@ -4,3 +4,4 @@ export { diagnosticsWorkflow } from './diagnostics.js';
 export { lockoutPollerWorkflow } from './lockout/poller.js';
 export { lockoutWorkflow } from './lockout/unlock.js';
 export { passwordResetWorkflow, mfaResetWorkflow } from './self-service/workflows.js';
+export { selfServiceGateWorkflow } from './self-service/gate.js';

@@ -31,6 +31,8 @@ export interface SelfServicePolicy {
   /** Okta calls in the self-service workflows: attempts and start-to-close timeout. */
   oktaMaxAttempts: number;
   oktaActivityTimeoutMs: number;
+  /** After a successful reset, the run answers late requests until none came for this long. */
+  answerLingerMs: number;
 }
 
 export interface SelfServiceNotification {
@@ -74,6 +76,7 @@ export function createSelfServiceActivities(deps: SelfServiceActivityDeps) {
         secretDelivery: notifier !== undefined && notifier.name !== 'log',
         oktaMaxAttempts: ss.oktaMaxAttempts,
         oktaActivityTimeoutMs: config.oktaActivityTimeoutMs,
+        answerLingerMs: ss.answerLingerMs,
       };
     },
 

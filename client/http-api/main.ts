@@ -5,7 +5,7 @@
  * CODEC_SERVER_HOST:CODEC_SERVER_PORT (needs CODEC_SERVER_TOKEN beyond loopback). Both use
  * PAYLOAD_ENCRYPTION_KEYS. Stops on SIGINT/SIGTERM.
  */
-import { describeConfig, loadConfigOrExit } from '../../temporal.config.js';
+import { ConfigError, describeConfig, loadConfigOrExit } from '../../temporal.config.js';
 import { startCodecServer } from '../codec-server.js';
 import { createPayloadCodec } from '../data-converter.js';
 import { SelfServiceClient } from '../self-service-client.js';
@@ -17,7 +17,12 @@ const log = (level: 'info' | 'warn', message: string, meta?: Record<string, unkn
   console.log(JSON.stringify({ level, message, ...meta, at: new Date().toISOString() }));
 log('info', 'starting self-service HTTP API and codec server', { selfService: describeConfig(config).selfService });
 
-const client = await connectTemporalClient(config);
+const client = await connectTemporalClient(config).catch((err: unknown) => {
+  // Missing keys or no Temporal server: one readable message, no stack trace.
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(2);
+});
 const ss = config.selfService;
 const codec = await startCodecServer({
   codec: createPayloadCodec(config),
@@ -32,14 +37,17 @@ const api =
   ss.httpApi.tokens.length > 0
     ? await startHttpApi({
         selfService: new SelfServiceClient(client, { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue }),
+        client,
         tokens: ss.httpApi.tokens,
         approverTokens: ss.httpApi.approverTokens,
         host: ss.httpApi.host,
         port: ss.httpApi.port,
+        ...ss.httpApi.rateLimits,
+        corsOrigins: ss.httpApi.corsOrigins,
         log,
       })
     : undefined;
-if (api) log('info', 'HTTP API ready', { url: api.url, openapi: `${api.url}/openapi.json`, frontends: ss.httpApi.tokens.map((t) => t.frontend) });
+if (api) log('info', 'HTTP API ready', { url: api.url, openapi: `${api.url}/openapi.json`, probes: ['/livez', '/readyz'], frontends: ss.httpApi.tokens.map((t) => t.frontend) });
 else log('warn', 'HTTP API not started: HTTP_API_TOKENS is empty');
 
 const stop = async () => {

@@ -1,31 +1,33 @@
 /**
- * HTTP API for chat frontends in any language (node:http, JSON, zod-validated bodies).
- * Auth: `Authorization: Bearer <token>` per frontend (HTTP_API_TOKENS, constant-time compare).
- * `Idempotency-Key` on creates = the frontend's request ID. Errors: `{error: {code, message, details}}`.
- * The OpenAPI document is served at `GET /openapi.json`. Start in-process with `startHttpApi` (port 0 in tests).
+ * HTTP API for chat frontends in any language, on Fastify: zod-validated requests (fastify-type-provider-zod),
+ * body limit (413), rate limits per frontend and per chat user (429 + Retry-After), CORS, and the
+ * OpenAPI document generated from the same zod schemas (`GET /openapi.json`).
+ *
+ * One plugin per area (health probes, self-service, lockout replies), so the web chat page and the
+ * helpdesk console can later be served by the same instance as further plugins.
+ * Auth: `Authorization: Bearer <token>` per frontend (HTTP_API_TOKENS, constant-time compare);
+ * approvals need a helpdesk tool's token (HTTP_API_APPROVER_TOKENS). `Idempotency-Key` on creates =
+ * the frontend's request ID. Errors: `{error: {code, message, details}}`. Start in-process with
+ * `startHttpApi` (port 0 in tests).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
-import type { z } from 'zod';
-import { lockoutWorkflowId, unlockReplySignal } from '../../workflows/lockout/messages.js';
-import type { RefusalCode } from '../../workflows/self-service/messages.js';
-import { bearer, readBody, tokenMatches } from '../codec-server.js';
-import { decodeRequestRef, type SelfServiceClient, SelfServiceError, type SelfServiceReply } from '../self-service-client.js';
-import { openApiDocument } from './openapi.js';
-import {
-  ApprovalBodySchema,
-  ChatUserIdHeaderSchema,
-  ChooseFactorsBodySchema,
-  IdempotencyKeySchema,
-  LockoutReplyBodySchema,
-  ResetRequestBodySchema,
-} from './schemas.js';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import type { SelfServiceClient } from '../self-service-client.js';
+import { errorHandler, type HttpApiLog, HttpError, sendError, toHttpError } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { lockoutRoutes } from './routes/lockout.js';
+import { selfServiceRoutes } from './routes/self-service.js';
 
 export interface HttpApiOptions {
   selfService: SelfServiceClient;
-  /** For lockout replies (signals); default the self-service client's. */
+  /** For lockout replies (signals) and readiness; default the self-service client's. */
   client?: Client;
   tokens: { frontend: string; token: string }[];
   /**
@@ -35,228 +37,102 @@ export interface HttpApiOptions {
   approverTokens?: { name: string; token: string }[];
   host?: string;
   port?: number;
-  log?: (level: 'info' | 'warn', message: string, meta?: Record<string, unknown>) => void;
+  /** Requests per minute per frontend token (or per address without one). Default 600. */
+  perFrontendPerMinute?: number;
+  /** Creates and factor choices per minute per chat user of a frontend. Default 20. */
+  perChatUserPerMinute?: number;
+  /** Browser origins allowed by CORS (a web chat page elsewhere); default none. */
+  corsOrigins?: string[];
+  log?: HttpApiLog;
 }
 
 export interface RunningHttpApi {
   url: string;
   server: Server;
+  app: FastifyInstance;
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
+/** Largest JSON body accepted; larger ones answer 413. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** The frontend a request's token names, for the per-frontend limit (hashed: keys are kept in memory). */
+function frontendKey(request: FastifyRequest): string {
+  const token = /^Bearer\s+(.+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
+  return token ? `token:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}` : `ip:${request.ip}`;
 }
 
-const REFUSAL_STATUS: Record<RefusalCode, [number, string]> = {
-  'user-not-found': [404, 'user_not_found'],
-  'requester-not-found': [404, 'requester_not_found'],
-  'not-your-account': [403, 'not_your_account'],
-  'not-allowed': [403, 'not_allowed'],
-  'daily-limit': [429, 'daily_limit'],
-  'nothing-to-reset': [409, 'nothing_to_reset'],
-};
+export async function buildHttpApi(opts: HttpApiOptions): Promise<FastifyInstance> {
+  if (opts.tokens.length === 0) throw new Error('HTTP API: HTTP_API_TOKENS is empty, no frontend could call it');
+  const client = opts.client ?? opts.selfService.client;
+  const tokens = { tokens: opts.tokens, approverTokens: opts.approverTokens ?? [] };
+  const app = Fastify({
+    bodyLimit: MAX_BODY_BYTES,
+    // Request references are opaque and longer than the router's default 100 characters.
+    routerOptions: { maxParamLength: 1200 },
+    logger: false,
+    return503OnClosing: true,
+    // Errors Fastify raises before routing (bad percent-encoding...) get the same error shape.
+    frameworkErrors: (err, _request, reply) => {
+      void sendError(reply, toHttpError(err) ?? new HttpError(400, 'bad_request', 'the request could not be read'));
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Answers are the typed client's values; their schemas document them (OpenAPI) but do not filter them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(errorHandler(opts.log));
+  app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)));
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('Cache-Control')) void reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'okta-account-access self-service API',
+        version: '1.0.0',
+        description:
+          'For chat frontends: password reset links and MFA resets for the employee who asks, with helpdesk approvals. ' +
+          'Authenticate with `Authorization: Bearer <frontend token>` (HTTP_API_TOKENS). Errors are `{error: {code, message, details}}`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Chat frontend token (HTTP_API_TOKENS)' },
+          approverBearer: { type: 'http', scheme: 'bearer', description: 'Helpdesk approver tool token (HTTP_API_APPROVER_TOKENS)' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(cors, { origin: opts.corsOrigins && opts.corsOrigins.length > 0 ? opts.corsOrigins : false });
+  await app.register(rateLimit, {
+    global: true,
+    max: opts.perFrontendPerMinute ?? 600,
+    timeWindow: 60_000,
+    keyGenerator: frontendKey,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'rate_limited', `too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`, undefined, Math.ceil(context.ttl / 1000)),
+  });
+
+  await app.register(healthRoutes, { client });
+  await app.register(selfServiceRoutes, { ...tokens, selfService: opts.selfService, perChatUserPerMinute: opts.perChatUserPerMinute ?? 20, ...(opts.log ? { log: opts.log } : {}) });
+  await app.register(lockoutRoutes, { ...tokens, client });
+  app.get('/openapi.json', { config: { rateLimit: false }, schema: { hide: true } }, async (request) => {
+    const doc = app.swagger() as Record<string, unknown>;
+    return { ...doc, servers: [{ url: `${request.protocol}://${request.host}` }] };
+  });
+  return app;
+}
 
 export async function startHttpApi(opts: HttpApiOptions): Promise<RunningHttpApi> {
-  if (opts.tokens.length === 0) throw new Error('HTTP API: HTTP_API_TOKENS is empty, no frontend could call it');
-  const temporal = opts.client ?? opts.selfService.client;
+  const app = await buildHttpApi(opts);
   const host = opts.host ?? '127.0.0.1';
-  let baseUrl = '';
-
-  const server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      if (err instanceof HttpError) return sendError(res, err);
-      opts.log?.('warn', 'http api: internal error', { path: safePath(req), error: err instanceof Error ? err.name : 'unknown' });
-      sendError(res, new HttpError(500, 'internal', 'internal error'));
-    });
-  });
-
-  const approverTokens = opts.approverTokens ?? [];
-
-  /** The caller: a chat frontend or an approver tool (every token is compared, no early exit). */
-  function identify(req: IncomingMessage): { frontend?: string; approver?: string } {
-    const given = bearer(req);
-    let frontend: string | undefined;
-    let approver: string | undefined;
-    for (const t of opts.tokens) if (tokenMatches(given, t.token) && !frontend) frontend = t.frontend;
-    for (const t of approverTokens) if (tokenMatches(given, t.token) && !approver) approver = t.name;
-    return { ...(frontend ? { frontend } : {}), ...(approver ? { approver } : {}) };
-  }
-
-  function authenticate(req: IncomingMessage): string {
-    const { frontend } = identify(req);
-    if (!frontend) throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token');
-    return frontend;
-  }
-
-  function authenticateApprover(req: IncomingMessage): string {
-    const who = identify(req);
-    if (who.approver) return who.approver;
-    if (who.frontend) throw new HttpError(403, 'approver_token_required', 'approvals need an approver token (HTTP_API_APPROVER_TOKENS), not a frontend token');
-    throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token');
-  }
-
-  async function jsonBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
-    const type = req.headers['content-type'] ?? '';
-    if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'unsupported_media_type', 'send Content-Type: application/json');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readBody(req, 64 * 1024));
-    } catch {
-      throw new HttpError(400, 'invalid_json', 'the body is not valid JSON (max 64 KiB)');
-    }
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      throw new HttpError(400, 'invalid_request', 'the body does not match the schema', {
-        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      });
-    }
-    return parsed.data;
-  }
-
-  function ownRequest(frontend: string, id: string): string {
-    const ref = decodeRequestRef(id);
-    if (!ref || !ref.requestId.startsWith(`${frontend}:`)) throw new HttpError(404, 'not_found', 'no such request');
-    return id;
-  }
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://api');
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-
-    if (path === '/openapi.json' && method === 'GET') return send(res, 200, openApiDocument(baseUrl));
-    if (path === '/healthz' && method === 'GET') return send(res, 200, { ok: true });
-
-    let m: RegExpExecArray | null;
-
-    if ((m = /^\/v1\/requests\/([^/]+)\/approval$/.exec(path))) {
-      // Approvals come from a helpdesk tool with its own token; the workflow still checks the approver.
-      const tool = authenticateApprover(req);
-      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-      const id = pathParam(m[1]!);
-      if (!decodeRequestRef(id)) throw new HttpError(404, 'not_found', 'no such request');
-      const body = await jsonBody(req, ApprovalBodySchema);
-      const result = await selfServiceCall(() => opts.selfService.decideApproval(id, body));
-      opts.log?.('info', 'http api: approval', { via: tool, approver: body.approver, decision: body.decision, accepted: result.accepted });
-      if (!result.accepted) {
-        const code = result.code ?? (result.view.phase === 'awaiting-approval' && !result.view.approval?.decision ? 'not-allowed' : 'not-awaiting');
-        if (code === 'check-failed') throw new HttpError(503, 'approver_check_failed', result.message);
-        throw new HttpError(code === 'not-allowed' ? 403 : 409, code === 'not-allowed' ? 'approver_not_allowed' : 'not_awaiting_approval', result.message);
-      }
-      return send(res, 200, { accepted: true, message: result.message, request: result.view });
-    }
-
-    const frontend = authenticate(req);
-
-    if ((m = /^\/v1\/(password-resets|mfa-resets)$/.exec(path))) {
-      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-      const key = IdempotencyKeySchema.safeParse(req.headers['idempotency-key']);
-      if (!key.success) throw new HttpError(400, 'invalid_idempotency_key', 'the Idempotency-Key header is required: letters, digits, . _ : - (max 200)');
-      const body = await jsonBody(req, ResetRequestBodySchema);
-      const input = { requestId: key.data, frontend, requester: body.requester, ...(body.target ? { target: body.target } : {}) };
-      const reply = await selfServiceCall(() =>
-        m![1] === 'password-resets' ? opts.selfService.requestPasswordReset(input) : opts.selfService.requestMfaReset(input),
-      );
-      opts.log?.('info', 'http api: request', { frontend, action: reply.action, status: reply.status, workflowId: reply.workflowId });
-      if (reply.status === 'refused' && reply.refusal) {
-        const [status, code] = REFUSAL_STATUS[reply.refusal.code];
-        throw new HttpError(status, code, reply.refusal.message, { request: reply });
-      }
-      return send(res, 200, reply);
-    }
-
-    if ((m = /^\/v1\/requests\/([^/]+)$/.exec(path))) {
-      if (method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
-      const id = ownRequest(frontend, pathParam(m[1]!));
-      const chatUser = ChatUserIdHeaderSchema.safeParse(req.headers['x-chat-user-id']);
-      if (!chatUser.success) throw new HttpError(400, 'missing_chat_user', 'the X-Chat-User-Id header is required');
-      return send(res, 200, await selfServiceCall(() => opts.selfService.getRequest(id, chatUser.data)));
-    }
-
-    if ((m = /^\/v1\/requests\/([^/]+)\/factors$/.exec(path))) {
-      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-      const id = ownRequest(frontend, pathParam(m[1]!));
-      const body = await jsonBody(req, ChooseFactorsBodySchema);
-      return send(res, 200, await selfServiceCall(() => opts.selfService.chooseFactors(id, body.chatUserId, body.factorIds)));
-    }
-
-    if ((m = /^\/v1\/lockouts\/([^/]+)\/reply$/.exec(path))) {
-      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-      const userId = pathParam(m[1]!);
-      if (!/^[A-Za-z0-9]{1,64}$/.test(userId)) throw new HttpError(400, 'invalid_user_id', 'expected an Okta user ID');
-      // `email` is the answering person's email as the chat platform verified it: the lockout workflow
-      // accepts the answer only from the locked-out user.
-      const body = await jsonBody(req, LockoutReplyBodySchema);
-      try {
-        await temporal.workflow.getHandle(lockoutWorkflowId(userId)).signal(unlockReplySignal, body);
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new HttpError(404, 'not_found', 'no open lockout for this user');
-        throw err;
-      }
-      return send(res, 202, { delivered: true });
-    }
-
-    throw new HttpError(404, 'not_found', `no route for ${method} ${path}`);
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return {
-    url: baseUrl,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  await app.listen({ host, port: opts.port ?? 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, server: app.server, app, close: () => app.close() };
 }
 
-async function selfServiceCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof SelfServiceError) {
-      const status = err.code === 'not-found' ? 404 : err.code === 'conflict' ? 409 : 409;
-      const code = err.code === 'not-found' ? 'not_found' : err.code === 'conflict' ? 'idempotency_conflict' : 'rejected';
-      throw new HttpError(status, code, err.message);
-    }
-    throw err;
-  }
-}
-
-/** A percent-decoded path segment; bad encoding is the caller's error (400), not ours. */
-function pathParam(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new HttpError(400, 'invalid_path', 'the path is not valid percent-encoding');
-  }
-}
-
-function safePath(req: IncomingMessage): string {
-  return (req.url ?? '').split('?')[0] ?? '';
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, err: HttpError): void {
-  if (res.headersSent) return;
-  send(res, err.status, { error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
-}
-
-export type { SelfServiceReply };
+export type { SelfServiceReply } from '../self-service-client.js';

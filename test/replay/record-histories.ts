@@ -1,9 +1,10 @@
 /**
- * Records real histories of the lockout workflows for the replay test. Run after a deliberate,
- * compatible change to the workflows (and commit the JSON):
- *   bash scripts/record-histories.sh
+ * Records real histories of the workflows for the replay test. Run after a deliberate, compatible
+ * change to the workflows (and commit the JSON):
+ *   bash scripts/record-histories.sh [lockout|self-service]   (default: both)
  * It drives the real pipeline (dev server + Okta simulator): a poller that continues-as-new, an
- * auto-unlock child, and an ask-user child answered by signal.
+ * auto-unlock child, an ask-user child answered by signal, and the self-service paths of
+ * record-self-service.ts. Before changing a workflow, keep its old histories as `v1-*.json`.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -12,10 +13,28 @@ import { lockoutPollerWorkflowId, lockoutWorkflowId } from '../../workflows/lock
 import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
 import { eventually } from '../helpers/eventually.js';
 import { lockoutFixture } from '../lockout/fixture.js';
+import { recordSelfServiceRuns } from './record-self-service.js';
 
 const out = new URL('./histories/', import.meta.url);
+const which = process.argv[2] ?? 'all';
+if (!['all', 'lockout', 'self-service'].includes(which)) throw new Error(`unknown family "${which}" (lockout, self-service)`);
 const f = await lockoutFixture({ LOCKOUT_POLL_INTERVAL: '200ms' });
 try {
+  const runs: Record<string, [string, string]> = which === 'lockout' ? {} : await recordSelfServiceRuns(f.temporal);
+  if (which !== 'self-service') Object.assign(runs, await recordLockoutRuns());
+  // The CLI's JSON export is the canonical history format (what `temporal workflow show` gives operators).
+  const cli = execFileSync('bash', ['scripts/temporal-cli.sh'], { encoding: 'utf8' }).trim();
+  for (const [name, [workflowId, runId]] of Object.entries(runs)) {
+    const json = execFileSync(cli, ['workflow', 'show', '--address', f.temporal.address, '--namespace', f.temporal.namespace, '-w', workflowId, '-r', runId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    writeFileSync(new URL(`${name}.json`, out), json);
+    console.log(`recorded ${name}: ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
+  }
+} finally {
+  await f.close();
+  await f.temporal.close();
+}
+
+async function recordLockoutRuns(): Promise<Record<string, [string, string]>> {
   const poller = await f.startPoller({ maxHistoryEvents: 60 });
   const firstRun = (await poller.describe()).runId;
   const user = await f.sim.control.createUser({ login: 'replay.auto@example.com' });
@@ -37,19 +56,9 @@ try {
   await replyToUnlockQuestion(f.temporal.client, asked.id, { answer: 'yes', email: 'replay.ask@example.com' });
   await askHandle.result();
 
-  // The CLI's JSON export is the canonical history format (what `temporal workflow show` gives operators).
-  const cli = execFileSync('bash', ['scripts/temporal-cli.sh'], { encoding: 'utf8' }).trim();
-  const runs = {
+  return {
     'lockout-poller-continued-as-new': [lockoutPollerWorkflowId(f.sim.url), firstRun],
     'lockout-auto-unlock': [child.workflowId, (await child.describe()).runId],
     'lockout-ask-user-yes': [askHandle.workflowId, (await askHandle.describe()).runId],
   };
-  for (const [name, [workflowId, runId]] of Object.entries(runs)) {
-    const json = execFileSync(cli, ['workflow', 'show', '--address', f.temporal.address, '--namespace', f.temporal.namespace, '-w', workflowId!, '-r', runId!, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    writeFileSync(new URL(`${name}.json`, out), json);
-    console.log(`recorded ${name}: ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
-  }
-} finally {
-  await f.close();
-  await f.temporal.close();
 }

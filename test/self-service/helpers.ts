@@ -47,7 +47,8 @@ export async function startSelfServiceEnv(
 ): Promise<SelfServiceEnv> {
   const ownSim = !sim;
   const okta = sim ?? (await startOktaSimulator({ seed: 'demo', quiet: true }));
-  const config = testConfig(temporal, { PAYLOAD_ENCRYPTION_KEYS: TEST_KEY, OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: okta.apiToken, ...env });
+  // No linger after a reset unless a test asks for it: most tests wait for the run's result.
+  const config = testConfig(temporal, { PAYLOAD_ENCRYPTION_KEYS: TEST_KEY, OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: okta.apiToken, SELF_SERVICE_ANSWER_LINGER: '0s', ...env });
   const dataConverter = createDataConverter(config);
   const client = new Client({ connection: temporal.client.connection, namespace: temporal.namespace, dataConverter });
   const notifications: Notification[] = [];

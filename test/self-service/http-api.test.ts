@@ -83,7 +83,7 @@ describe('HTTP API for chat frontends (loopback)', () => {
     const retry = await post('/v1/password-resets', key, { requester: requester(user.login) });
     assert.equal(retry.body.resetLink, first.body.resetLink, 'same key → same link, no second reset');
     const got = await call('GET', `/v1/requests/${first.body.id}`, { headers: { 'X-Chat-User-Id': requester(user.login).chatUserId } });
-    assert.equal(got.status, 200);
+    assert.equal(got.status, 200, JSON.stringify(got.body));
     assert.equal(got.body.resetLink, first.body.resetLink);
     assert.equal((await call('GET', `/v1/requests/${first.body.id}`, { headers: { 'X-Chat-User-Id': 'other-user' } })).status, 404);
     assert.equal((await call('GET', `/v1/requests/${first.body.id}`, { token: TEAMS, headers: { 'X-Chat-User-Id': requester(user.login).chatUserId } })).status, 404);
@@ -117,7 +117,7 @@ describe('HTTP API for chat frontends (loopback)', () => {
 
     await env.client.workflow.getHandle(chosen.body.workflowId, chosen.body.runId).result();
     await eventually('visibility caught up', async () => (await env.client.workflow.count(`OktaUserId = "${user.id}" AND AccessOutcome = "factors-reset"`)).count >= 1);
-    const limited = await post('/v1/mfa-resets', rid(), { requester: requester(user.login) });
+    const limited = await post('/v1/mfa-resets', rid(), { requester: { chatUserId: 'chat-other-device', email: user.login } });
     assert.equal(limited.status, 429);
     assert.equal(limited.body.error.code, 'daily_limit');
   });
@@ -153,6 +153,72 @@ describe('HTTP API for chat frontends (loopback)', () => {
     assert.equal(operator.linkIssued, true);
     const again = await approval(APPROVER, { decision: 'deny', approver: 'carol@example.com', reason: 'late' });
     assert.equal(again.status, 409);
+  });
+
+  it('limits: 413 for large bodies, 429 with Retry-After per chat user and per frontend, CORS only for listed origins', async () => {
+    const limited = await startHttpApi({
+      selfService: env.selfService,
+      tokens: [{ frontend: 'slack', token: SLACK }, { frontend: 'teams', token: TEAMS }],
+      port: 0,
+      perChatUserPerMinute: 2,
+      perFrontendPerMinute: 8,
+      corsOrigins: ['https://chat.example.com'],
+    });
+    try {
+      const send = (token: string, body: unknown) =>
+        fetch(`${limited.url}/v1/mfa-resets`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': rid() }, body: JSON.stringify(body) });
+      const big = await send(SLACK, { requester: requester('a@example.com'), target: 'x'.repeat(20_000) });
+      assert.equal(big.status, 413);
+      assert.equal(((await big.json()) as any).error.code, 'body_too_large');
+      // Someone else's account: answered by the gate (cheap), so the limits are what is measured.
+      const mallory = await env.newUser();
+      const victim = await env.newUser();
+      const ask = (chatUserId: string, token = SLACK) => send(token, { requester: { chatUserId, email: mallory.login }, target: victim.login });
+      assert.equal((await ask('chat-1')).status, 403);
+      assert.equal((await ask('chat-1')).status, 403);
+      const third = await ask('chat-1');
+      assert.equal(third.status, 429, 'per chat user');
+      assert.equal(((await third.json()) as any).error.code, 'rate_limited');
+      assert.ok(Number(third.headers.get('retry-after')) > 0);
+      assert.equal((await ask('chat-2')).status, 403, 'another chat user of the same frontend still passes');
+      // Per frontend: 8 requests a minute for slack (1 large + 4 asks so far), teams unaffected.
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await ask(`chat-x${i}`)).status);
+      assert.deepEqual(statuses, [403, 403, 403, 429]);
+      assert.equal((await ask('chat-t', TEAMS)).status, 403, 'another frontend has its own budget');
+      const preflight = await fetch(`${limited.url}/v1/mfa-resets`, { method: 'OPTIONS', headers: { Origin: 'https://chat.example.com', 'Access-Control-Request-Method': 'POST' } });
+      assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://chat.example.com');
+      const stranger = await fetch(`${limited.url}/v1/mfa-resets`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example.com', 'Access-Control-Request-Method': 'POST' } });
+      assert.equal(stranger.headers.get('access-control-allow-origin'), null);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('probes: /livez always, /readyz while Temporal answers; the OpenAPI document comes from the zod schemas', async () => {
+    assert.deepEqual((await call('GET', '/livez', { token: null })).body, { ok: true });
+    const ready = await call('GET', '/readyz', { token: null });
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.ready, true);
+    const { Client, Connection } = await import('@temporalio/client');
+    const connection = await Connection.connect({ address: temporal.address });
+    const unreachable = await startHttpApi({ selfService: env.selfService, client: new Client({ connection }), tokens: [{ frontend: 'slack', token: SLACK }], port: 0 });
+    try {
+      await connection.close();
+      const notReady = await fetch(`${unreachable.url}/readyz`);
+      assert.equal(notReady.status, 503);
+      assert.equal(((await notReady.json()) as any).ready, false);
+      assert.equal((await fetch(`${unreachable.url}/livez`)).status, 200);
+    } finally {
+      await unreachable.close();
+    }
+    const doc = (await call('GET', '/openapi.json', { token: null })).body;
+    const create = doc.paths['/v1/password-resets'].post;
+    assert.equal(create.parameters.find((p: any) => p.name === 'idempotency-key').schema.maxLength, 128, 'header schema from zod');
+    const body = create.requestBody.content['application/json'].schema;
+    assert.deepEqual(body.required, ['requester']);
+    assert.equal(body.properties.target.maxLength, 254);
+    assert.ok(create.responses['413'] && create.responses['503'], 'documented status codes');
   });
 
   it('lockout replies: email required; the real lockout workflow unlocks on the owner\'s yes; 404 when no lockout is open', async () => {

@@ -27,8 +27,30 @@ export function scopedRequestId(frontend: string, requestId: string): string {
   return `${frontend}:${requestId}`;
 }
 
-const id = z.string().trim().min(1).max(200);
-const email = z.string().trim().max(320).pipe(z.email({ message: 'expected an email address' }));
+/**
+ * Every request first passes its own gate workflow, keyed by the scoped request ID: it binds the key
+ * to the request's content and refuses requests for someone else's account before that account's run
+ * is touched.
+ */
+export function selfServiceGateWorkflowId(scopedId: string): string {
+  return `self-service-request/${scopedId}`;
+}
+
+/** Workflow IDs a request reference may name: the per-account runs and the request gates, nothing else. */
+export const SELF_SERVICE_WORKFLOW_ID = /^(reset-password|reset-mfa|self-service-request)\/[\x21-\x7e]{1,260}$/;
+
+// Strings that reach workflow IDs, search attributes and update IDs: bounded, printable ASCII only.
+/** Frontend names (from HTTP_API_TOKENS or the client's options). */
+export const FRONTEND_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Logins and emails: what Okta logins use in practice, no spaces or control characters. */
+export const LOGIN_CHARS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+$/;
+const printable = /^[\x21-\x7e]+$/;
+/** Longest frontend-scoped request ID: frontend (64) + ':' + key (128). */
+export const MAX_IDEMPOTENCY_KEY = 128;
+
+const id = z.string().trim().min(1).max(200).regex(printable, 'printable ASCII without spaces');
+const loginOrEmail = z.string().trim().min(1).max(254).regex(LOGIN_CHARS, 'letters, digits and the characters of an email address only');
+const email = loginOrEmail.pipe(z.email({ message: 'expected an email address' }));
 
 /** Who is asking, as the chat frontend's platform verified them. */
 export const RequesterSchema = z.object({
@@ -40,7 +62,7 @@ export type Requester = z.infer<typeof RequesterSchema>;
 export const WorkflowInputSchema = z.object({
   action: z.enum(SELF_SERVICE_ACTIONS),
   /** Login or email of the account to reset (the workflow resolves it to one Okta user). */
-  target: z.string().trim().min(1).max(320),
+  target: loginOrEmail,
   /** Task queue of the paced Okta worker. */
   oktaTaskQueue: z.string().min(1),
 });
@@ -49,10 +71,21 @@ export type SelfServiceWorkflowInput = z.infer<typeof WorkflowInputSchema>;
 export const SubmitRequestSchema = z.object({
   /** Frontend-scoped request ID (see scopedRequestId): a retry with the same ID is harmless. */
   requestId: id,
-  frontend: z.string().min(1).max(64),
+  frontend: z.string().regex(FRONTEND_NAME),
   requester: RequesterSchema,
 });
 export type SubmitRequest = z.infer<typeof SubmitRequestSchema>;
+
+export const GateInputSchema = z.object({
+  action: z.enum(SELF_SERVICE_ACTIONS),
+  target: loginOrEmail,
+  request: SubmitRequestSchema,
+  oktaTaskQueue: z.string().min(1).max(200),
+});
+export type GateInput = z.infer<typeof GateInputSchema>;
+
+/** The gate's answer: go on to the account's run, or this refusal (the same whatever the account). */
+export type GateResult = { proceed: true } | { proceed: false; view: RequestView };
 
 export const ViewerSchema = z.object({ requestId: id, chatUserId: id });
 export type Viewer = z.infer<typeof ViewerSchema>;
@@ -63,7 +96,7 @@ export type ChooseFactors = z.infer<typeof ChooseFactorsSchema>;
 export const ApprovalDecisionSchema = z.object({
   decision: z.enum(['approve', 'deny']),
   /** The approver's Okta login or email (verified by the chat platform or the operator's CLI). */
-  approver: z.string().trim().min(1).max(320),
+  approver: loginOrEmail,
   reason: z.string().trim().min(1).max(1000),
 });
 export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;

@@ -15,6 +15,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -25,6 +26,16 @@ import type { OktaActivities, OktaFactorSummary } from '../../activities/okta-ac
 import type { SelfServiceActivities, SelfServicePolicy } from '../../activities/self-service/activities.js';
 import type { OktaFailureType } from '../../activities/okta/failure-types.js';
 import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
+import { CANNOT_DELIVER, isHelpdesk as isHelpdeskRule, NOT_YOUR_ACCOUNT } from './authorization.js';
+import {
+  answeredBefore as answeredBeforeIn,
+  LABEL,
+  operatorView as operatorViewOf,
+  requestView,
+  type RunSnapshot,
+  settled as isSettled,
+  type TrackedRequest,
+} from './views.js';
 import {
   ApprovalDecisionSchema,
   approvalSignal,
@@ -41,7 +52,6 @@ import {
   operatorViewQuery,
   type OperatorView,
   type RefusalCode,
-  type RequestStatus,
   type RequestView,
   requestViewQuery,
   type SelfServiceAction,
@@ -64,19 +74,6 @@ export async function mfaResetWorkflow(input: unknown): Promise<SelfServiceResul
   return runSelfService('reset-mfa', input);
 }
 
-interface TrackedRequest {
-  requestId: string;
-  frontend: string;
-  chatUserId: string;
-  email: string;
-  at: string;
-  /** `failed`: the run failed before this request could be checked (answered as failed). */
-  state: 'queued' | 'accepted' | 'refused' | 'failed';
-  refusal?: { code: RefusalCode; message: string };
-  requesterOktaId?: string;
-  /** The requester is the account owner. */
-  self: boolean;
-}
 
 type Phase = OperatorView['phase'];
 
@@ -100,7 +97,18 @@ const NON_RETRYABLE_OKTA: OktaFailureType[] = [
   'OktaConfigInvalid',
 ];
 
-const LABEL: Record<SelfServiceAction, string> = { 'reset-password': 'password reset', 'reset-mfa': 'MFA reset' };
+/**
+ * Per-run bounds, so nobody can grow a run's history (or its memo) without limit: requests tracked by
+ * one run (more are rejected by the update validator, which writes nothing to history) and approval
+ * attempts (each costs Okta calls).
+ */
+export const MAX_TRACKED_REQUESTS = 50;
+/** Approval attempts per approver, and distinct approvers per run: one flooding approver blocks only themselves. */
+export const MAX_APPROVAL_ATTEMPTS = 5;
+export const MAX_APPROVERS = 20;
+/** Marker: after a successful reset the run keeps answering late requests for the same account. */
+const ANSWER_LINGER = 'self-service-answer-linger';
+
 
 async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<SelfServiceResult> {
   const info = workflowInfo();
@@ -135,6 +143,11 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
   /** Okta ID of whoever approved or denied: they may not also be a requester of this run. */
   let approverOktaId: string | undefined;
   const approval: ApprovalView = { required: false, rejectedAttempts: 0 };
+  const approvalAttempts = new Map<string, number>();
+  const approvalCapped = (approver: string) => {
+    const key = approver.trim().toLowerCase();
+    return (approvalAttempts.get(key) ?? 0) >= MAX_APPROVAL_ATTEMPTS || (!approvalAttempts.has(key) && approvalAttempts.size >= MAX_APPROVERS);
+  };
   const requests: TrackedRequest[] = [];
   const queue: TrackedRequest[] = [];
   const touch = () => {
@@ -147,118 +160,30 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     { key: OktaLoginKey, value: input.target.toLowerCase() },
   ]);
 
-  // ---- views ---------------------------------------------------------------------------------
-  function statusOf(r: TrackedRequest): RequestStatus {
-    if (r.state === 'queued') return 'checking';
-    if (r.state === 'refused') return 'refused';
-    if (r.state === 'failed') return 'failed';
-    switch (phase) {
-      case 'checking':
-        return 'checking';
-      case 'awaiting-choice':
-        return 'awaiting-choice';
-      case 'awaiting-approval':
-        return 'awaiting-approval';
-      case 'resetting':
-        return 'in-progress';
-      case 'done':
-        return outcome === 'link-issued' || outcome === 'factors-reset' ? 'completed' : outcome === 'pending' ? 'in-progress' : outcome;
-    }
-  }
-
-  function messageFor(r: TrackedRequest, status: RequestStatus): string {
-    const label = LABEL[action];
-    const whose = r.self ? 'your' : `${target?.login ?? 'the employee'}'s`;
-    switch (status) {
-      case 'checking':
-        return `Checking the ${label} request…`;
-      case 'refused':
-        return (r.refusal ?? runRefusal)?.message ?? 'This request was refused.';
-      case 'awaiting-choice':
-        return 'Choose which MFA factors to reset.';
-      case 'awaiting-approval':
-        return `The ${label} for ${whose} account is waiting for helpdesk approval.`;
-      case 'in-progress':
-        return `Working on the ${label}…`;
-      case 'completed':
-        if (action === 'reset-password') {
-          return r.self
-            ? 'Here is your single-use password reset link. Open it soon; it works once and expires in 1 hour. Do not share it.'
-            : `A single-use reset link was created and sent to ${target?.login ?? 'the employee'} directly.`;
-        }
-        return r.self
-          ? `Your MFA factors were reset. Enrol a new factor at ${policy?.portalUrl ?? 'the Okta portal'}.`
-          : `${target?.login ?? 'The employee'}'s MFA factors were reset; they were told to enrol a new factor.`;
-      case 'denied':
-        return `The ${label} was denied by the helpdesk${approval.reason ? `: ${approval.reason}` : '.'}`;
-      case 'expired':
-        return `The ${label} request expired (${phase === 'done' && approval.required && !approval.decision && chosenFactorIds !== undefined ? 'no approval in time' : 'no answer in time'}). Ask again if you still need it.`;
-      case 'cancelled':
-        return `The ${label} request was cancelled by an operator.`;
-      case 'failed':
-        return `The ${label} could not be completed${failureMessage ? ` (${failureMessage})` : ''}.${r.self || r.state !== 'accepted' ? ' The helpdesk can help.' : ''}`;
-    }
-  }
-
-  function viewFor(r: TrackedRequest): RequestView {
-    const status = statusOf(r);
-    const refusal = r.refusal ?? (status === 'refused' ? runRefusal : undefined);
-    const accepted = r.state === 'accepted';
-    return {
-      requestId: r.requestId,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      action,
-      status,
-      message: messageFor(r, status),
-      ...(refusal ? { refusal } : {}),
-      ...(accepted && target ? { target: { oktaUserId: target.oktaUserId, login: target.login } } : {}),
-      ...(accepted && factors ? { factors } : {}),
-      ...(accepted && chosenFactorIds ? { chosenFactorIds } : {}),
-      ...(accepted && approval.required ? { approval: { ...approval } } : {}),
-      // The credential goes only to the account owner's own request.
-      ...(accepted && r.self && status === 'completed' && resetLink ? { resetLink } : {}),
-      ...(accepted && action === 'reset-mfa' && status === 'completed' && policy?.portalUrl ? { portalUrl: policy.portalUrl } : {}),
-      createdAt,
-      updatedAt,
-    };
-  }
-
-  function operatorView(): OperatorView {
-    const lastRefusal = runRefusal ?? requests.find((r) => r.refusal)?.refusal;
-    return {
-      workflowId: info.workflowId,
-      runId: info.runId,
-      action,
-      phase,
-      outcome,
-      message:
-        outcome === 'refused' && lastRefusal
-          ? lastRefusal.message
-          : outcome === 'failed'
-            ? `failed: ${failureMessage ?? 'unknown'}`
-            : `${phase}${outcome !== 'pending' ? ` (${outcome})` : ''}`,
-      ...(target ? { target } : {}),
-      requests: requests.map((r) => ({
-        requestId: r.requestId,
-        frontend: r.frontend,
-        chatUserId: r.chatUserId,
-        email: r.email,
-        accepted: r.state === 'accepted',
-        ...(r.refusal ? { refusal: r.refusal.code } : {}),
-        at: r.at,
-      })),
-      ...(approval.required ? { approval: { ...approval } } : {}),
-      ...(factors ? { factors } : {}),
-      ...(chosenFactorIds ? { chosenFactorIds } : {}),
-      linkIssued: resetLink !== undefined,
-      ...(cancelledBy ? { cancelledBy } : {}),
-    };
-  }
-
-  const settled = (r: TrackedRequest) =>
-    r.state === 'refused' ||
-    r.state === 'failed' || (r.state === 'accepted' && (phase === 'awaiting-choice' || phase === 'awaiting-approval' || phase === 'done'));
+  // ---- views (pure, in views.ts) -------------------------------------------------------------
+  const snapshot = (): RunSnapshot => ({
+    workflowId: info.workflowId,
+    runId: info.runId,
+    action,
+    phase,
+    outcome,
+    createdAt,
+    updatedAt,
+    requests,
+    approval,
+    ...(runRefusal ? { runRefusal } : {}),
+    ...(failureMessage !== undefined ? { failureMessage } : {}),
+    ...(target ? { target } : {}),
+    ...(policy?.portalUrl !== undefined ? { portalUrl: policy.portalUrl } : {}),
+    ...(factors ? { factors } : {}),
+    ...(chosenFactorIds ? { chosenFactorIds } : {}),
+    ...(resetLink !== undefined ? { resetLink } : {}),
+    ...(cancelledBy ? { cancelledBy } : {}),
+  });
+  const viewFor = (r: TrackedRequest): RequestView => requestView(snapshot(), r);
+  const operatorView = (): OperatorView => operatorViewOf(snapshot());
+  const settled = (r: TrackedRequest) => isSettled({ phase }, r);
+  const answeredBefore = (req: SubmitRequest) => answeredBeforeIn({ phase, requests }, req.requester.chatUserId, req.requester.email);
 
   // ---- handlers ------------------------------------------------------------------------------
   setHandler(
@@ -270,6 +195,9 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       if (r && r.chatUserId !== req.requester.chatUserId) {
         throw ApplicationFailure.nonRetryable('this request ID belongs to another requester', 'RequestIdConflict');
       }
+      // After the reset, the same person asking again gets their earlier answer (not tracked again).
+      const earlier = !r ? answeredBefore(req) : undefined;
+      if (earlier && patched(ANSWER_LINGER)) return viewFor(earlier);
       if (!r) {
         r = {
           requestId: req.requestId,
@@ -290,7 +218,14 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       await condition(() => settled(tracked));
       return viewFor(tracked);
     },
-    { validator: (req: SubmitRequest) => void SubmitRequestSchema.parse(req) },
+    {
+      validator: (req: SubmitRequest) => {
+        const parsed = SubmitRequestSchema.parse(req);
+        if (requests.length >= MAX_TRACKED_REQUESTS && !requests.some((x) => x.requestId === parsed.requestId) && !answeredBefore(parsed)) {
+          throw ApplicationFailure.nonRetryable('Too many requests for this account right now; try again later.', 'TooManyRequests');
+        }
+      },
+    },
   );
 
   setHandler(requestViewQuery, (viewer) => {
@@ -335,6 +270,8 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
       return undefined;
     };
     if (phase !== 'awaiting-approval' || approval.decision) return notWaiting();
+    if (approvalCapped(d.approver)) return { accepted: false, code: 'not-allowed', message: 'Too many approval attempts on this request.', view: operatorView() };
+    approvalAttempts.set(d.approver.trim().toLowerCase(), (approvalAttempts.get(d.approver.trim().toLowerCase()) ?? 0) + 1);
     let approver: Awaited<ReturnType<OktaActivities['oktaFindUser']>>;
     let groups: Awaited<ReturnType<OktaActivities['oktaListUserGroups']>>;
     try {
@@ -364,7 +301,12 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     return { accepted: true, message: `Request ${approval.decision}.`, view: operatorView() };
   }
 
-  setHandler(decideApprovalUpdate, decide, { validator: (d) => void ApprovalDecisionSchema.parse(d) });
+  setHandler(decideApprovalUpdate, decide, {
+    validator: (d) => {
+      ApprovalDecisionSchema.parse(d);
+      if (approvalCapped(d.approver)) throw ApplicationFailure.nonRetryable('Too many approval attempts on this request.', 'TooManyRequests');
+    },
+  });
   setHandler(approvalSignal, async (raw) => {
     const d = ApprovalDecisionSchema.safeParse(raw);
     if (!d.success) {
@@ -395,12 +337,7 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     touch();
   });
 
-  function isHelpdesk(login: string, email: string | undefined, groups: { name: string }[]): boolean {
-    if (!policy) return false;
-    const ids = [login.toLowerCase(), email?.toLowerCase()].filter(Boolean);
-    if (ids.some((id) => policy!.helpdeskLogins.includes(id!))) return true;
-    return policy.helpdeskGroup !== undefined && groups.some((g) => g.name === policy!.helpdeskGroup);
-  }
+  const isHelpdesk = (login: string, email: string | undefined, groups: { name: string }[]) => policy !== undefined && isHelpdeskRule(policy, login, email, groups);
 
   // ---- request authorisation (runs beside the main flow) --------------------------------------
   const refuse = (r: TrackedRequest, code: RefusalCode, message: string) => {
@@ -408,10 +345,6 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     r.refusal = { code, message };
     log.info('request refused', { requestId: r.requestId, code });
   };
-  const CANNOT_DELIVER =
-    'A password reset link for someone else cannot be delivered here: no chat notifier is configured, so the link would ' +
-    'never reach the employee and their account would be left in password recovery. Ask the employee to request the link ' +
-    'themselves, or reset the password in the Okta admin console.';
   const cannotDeliverSecrets = () => action === 'reset-password' && policy !== undefined && !policy.secretDelivery;
 
   async function authorize(r: TrackedRequest): Promise<void> {
@@ -452,7 +385,7 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
         r.self = true;
         r.state = 'accepted';
       } else if (!helpdesk) {
-        refuse(r, 'not-your-account', 'You can only reset your own account. Ask the helpdesk if someone else needs help.');
+        refuse(r, NOT_YOUR_ACCOUNT.code, NOT_YOUR_ACCOUNT.message);
       } else if (cannotDeliverSecrets()) {
         refuse(r, 'not-allowed', CANNOT_DELIVER);
       } else {
@@ -489,6 +422,15 @@ async function runSelfService(action: SelfServiceAction, raw: unknown): Promise<
     touch();
     upsertSearchAttributes([{ key: AccessOutcomeKey, value: o }]);
     upsertMemo({ target: target?.login ?? input.target, outcome: o, requests: requests.map((x) => [x.requestId, x.chatUserId]) });
+    if ((o === 'link-issued' || o === 'factors-reset') && patched(ANSWER_LINGER)) {
+      // Requests for this account that arrive just after the reset (a user mashing the button, a chat
+      // platform or the client retrying after the server's update limits) join this run and get the
+      // same answer instead of starting a second reset. Open while requests keep coming, bounded by
+      // MAX_TRACKED_REQUESTS.
+      const quietMs = policy?.answerLingerMs ?? 0;
+      let seen = requests.length;
+      while (quietMs > 0 && (await condition(() => requests.length !== seen, quietMs))) seen = requests.length;
+    }
     // Requests that arrived meanwhile are answered before the run closes.
     await condition(() => queue.length === 0 && !authorizing && allHandlersFinished());
     const { requests: list, ...rest } = operatorView();
