@@ -54,7 +54,7 @@ describe('web chat and helpdesk console (headless Chromium)', () => {
   it('an employee gets a password reset link, keyboard only', async () => {
     const page = await browser.newPage();
     await page.goto(`${api.url}/web/`);
-    assert.equal(await focused(page), 'email', 'the sign-in form takes focus');
+    await page.locator('#email:focus').waitFor({ timeout: TIMEOUT }); // the sign-in form takes focus once the page knows there is no session
     await page.keyboard.type(alice.login);
     await page.keyboard.press('Tab');
     assert.equal(await focused(page), 'token');
@@ -107,6 +107,7 @@ describe('web chat and helpdesk console (headless Chromium)', () => {
     await console.screenshot({ path: new URL('helpdesk-console.png', IMAGES).pathname, fullPage: true });
     await row.getByRole('button', { name: `Approve Password reset for ${admin.login}` }).click();
     await console.locator('#console-status').filter({ hasText: 'Approved' }).waitFor({ timeout: TIMEOUT });
+    await row.waitFor({ state: 'detached', timeout: TIMEOUT }); // the console reloaded: nothing left to decide
 
     await asking.locator('#reset-link').waitFor({ timeout: TIMEOUT });
     const view = await env.selfService.operatorView(`reset-password/${admin.login}`);
