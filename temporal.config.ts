@@ -71,6 +71,7 @@ export const SECRET_VARIABLES = new Set([
   'CODEC_SERVER_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_BOT_TOKEN',
+  'EVENT_HOOK_SECRET',
 ]);
 
 const envSchema = z.object({
@@ -192,6 +193,18 @@ const envSchema = z.object({
   /** Helpdesk minutes one avoided ticket costs (for the report's "minutes saved"). */
   REPORT_MINUTES_PER_TICKET: positiveNumber(15),
 
+  // Okta event hook receiver (push; the poller stays the backstop).
+  EVENT_HOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8092),
+  EVENT_HOOK_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The auth header value Okta sends with every hook call (Okta's channel.config.authScheme.value). */
+  EVENT_HOOK_SECRET: optionalString,
+  EVENT_HOOK_AUTH_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected an HTTP header name').default('Authorization'),
+  /** The receiver's public HTTPS URL that Okta calls (registration); defaults to the local address. */
+  EVENT_HOOK_URL: optionalUrl,
+  EVENT_HOOK_NAME: z.string().trim().min(1).max(255).default('okta-account-access lockouts'),
+  /** Event types the hook subscribes to (both are event-hook-eligible in Okta's catalog). */
+  EVENT_HOOK_EVENT_TYPES: z.string().default('user.account.lock,user.session.start'),
+
   OKTA_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   OKTA_SIM_SEED: z.string().default('demo'),
 
@@ -245,6 +258,7 @@ export interface AppConfig {
   notifier: { kind: 'log' } | { kind: 'webhook'; url: string; secret: string };
   features: { lockoutPoller: boolean; passwordReset: boolean; mfaReset: boolean };
   oktaSimulator: { port: number; seed: string };
+  eventHook: EventHookConfig;
   selfService: SelfServiceConfig;
   /** undefined unless SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set. */
   slack?: SlackConfig;
@@ -271,6 +285,21 @@ export interface SlackConfig {
   host: string;
   port: number;
 }
+
+export interface EventHookConfig {
+  host: string;
+  port: number;
+  /** Required to run the receiver or register the hook. */
+  secret?: string;
+  authHeader: string;
+  /** What Okta calls: EVENT_HOOK_URL, or the receiver's local address. */
+  url: string;
+  name: string;
+  eventTypes: string[];
+}
+
+/** The receiver's one delivery path (also the verification path). */
+export const EVENT_HOOK_PATH = '/okta/event-hook';
 
 export type ApprovalMode = 'none' | 'helpdesk';
 
@@ -360,6 +389,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const notifier = resolveNotifier(e, problems);
   const tls = resolveTls(e, problems);
   const selfService = resolveSelfService(e, problems);
+  if (e.EVENT_HOOK_SECRET !== undefined && e.EVENT_HOOK_SECRET.length < 16) problems.push('EVENT_HOOK_SECRET: at least 16 characters (not shown)');
   const slack = resolveSlack(e, problems);
   if (problems.length > 0) {
     // A variable already reported as invalid is not reported again by a cross-variable check.
@@ -407,6 +437,15 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       mfaReset: e.FEATURE_MFA_RESET,
     },
     oktaSimulator: { port: e.OKTA_SIM_PORT, seed: e.OKTA_SIM_SEED },
+    eventHook: {
+      host: e.EVENT_HOOK_HOST,
+      port: e.EVENT_HOOK_PORT,
+      ...(e.EVENT_HOOK_SECRET ? { secret: e.EVENT_HOOK_SECRET } : {}),
+      authHeader: e.EVENT_HOOK_AUTH_HEADER,
+      url: e.EVENT_HOOK_URL ?? `http://${e.EVENT_HOOK_HOST.includes(':') ? `[${e.EVENT_HOOK_HOST}]` : e.EVENT_HOOK_HOST}:${e.EVENT_HOOK_PORT}${EVENT_HOOK_PATH}`,
+      name: e.EVENT_HOOK_NAME,
+      eventTypes: list(e.EVENT_HOOK_EVENT_TYPES),
+    },
     selfService,
     ...(slack ? { slack } : {}),
     report: { minutesPerTicket: e.REPORT_MINUTES_PER_TICKET },
@@ -623,6 +662,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     // Webhook URLs often carry a token in their path (Slack's do): print the origin only.
     notifier: config.notifier.kind === 'webhook' ? { kind: 'webhook', origin: new URL(config.notifier.url).origin } : config.notifier,
     features: config.features,
+    eventHook: { ...config.eventHook, secret: config.eventHook.secret ? '(set)' : '(none)' },
     selfService: {
       payloadKeys: config.selfService.payloadKeys.map((k) => k.id),
       codecServer: { ...config.selfService.codecServer, token: config.selfService.codecServer.token ? '(set)' : '(none)' },

@@ -11,12 +11,15 @@
  *   poller status|pause|resume|poll-now|stop [--org URL] [--as login]
  *   poller reset-cursor --since <ISO time|duration, e.g. 2h> [--org URL] [--as login]
  *   report [--since 30d] [--json]                           lockouts, resets, approvals, minutes saved
+ *   event-hook register|status|deactivate                    Okta event hook for push (EVENT_HOOK_*)
  *   doctor                                                  client → server → worker round trip
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { aggregateReport, collectReportRuns, formatReport } from './report.js';
+import { createOktaClient } from '../activities/okta/client.js';
+import { deactivateEventHook, eventHookStatus, registerEventHook, type EventHookOkta } from './event-hook/register.js';
 import { lockoutState, pausePoller, pollerState, pollNow, resetPollerCursor, resumePoller, stopLockoutPoller } from './lockout-client.js';
 import { SelfServiceClient } from './self-service-client.js';
 import { connectTemporalClient } from './temporal-connection.js';
@@ -35,6 +38,7 @@ const USAGE = `usage: npm run cli -- <command>
   poller status|pause|resume|poll-now|stop [--org <url>] [--as <login>]
   poller reset-cursor --since <ISO time|duration, e.g. 2h> [--org <url>] [--as <login>]
   report [--since 30d] [--json]
+  event-hook register|status|deactivate
   doctor`;
 
 export class UsageError extends Error {}
@@ -81,6 +85,8 @@ export interface CliDeps {
   config: AppConfig;
   client: Client;
   out: (line: string) => void;
+  /** Okta's Event Hooks API; by default the Okta client of the configured org. */
+  okta?: EventHookOkta;
 }
 
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
@@ -178,6 +184,25 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       const report = aggregateReport(runs, { since, until, minutesPerTicket: config.report.minutesPerTicket });
       out(p.flags.json ? JSON.stringify({ ...report, truncated }, null, 2) : formatReport(report, truncated));
       return 0;
+    }
+    case 'event-hook': {
+      const okta = deps.okta ?? (config.okta ? createOktaClient(config.okta) : undefined);
+      if (!okta) throw new UsageError('no Okta org configured (OKTA_ORG_URL)');
+      if (sub === 'register') {
+        const hook = await registerEventHook(okta, config.eventHook);
+        out(`event hook ${hook.action}: ${hook.id} ${hook.status} ${hook.verificationStatus} → ${hook.uri} (${hook.eventTypes.join(', ')})`);
+        return 0;
+      }
+      if (sub === 'status' || sub === 'deactivate') {
+        const hook = sub === 'status' ? await eventHookStatus(okta, config.eventHook) : await deactivateEventHook(okta, config.eventHook);
+        if (!hook) {
+          out(`no event hook named "${config.eventHook.name}" or calling ${config.eventHook.url}`);
+          return 1;
+        }
+        json(hook);
+        return 0;
+      }
+      break;
     }
     case 'doctor': {
       const echo = randomUUID();

@@ -5,7 +5,7 @@ import { DpopError, DpopVerifier, dpopChallenge } from './dpop.js';
 import { oktaError, OktaApiError } from './errors.js';
 import type { Principal } from './types.js';
 
-export const OKTA_SCOPES = ['okta.logs.read', 'okta.users.read', 'okta.users.manage'] as const;
+export const OKTA_SCOPES = ['okta.logs.read', 'okta.users.read', 'okta.users.manage', 'okta.eventHooks.read', 'okta.eventHooks.manage'] as const;
 
 export interface OAuthClient {
   clientId: string;
@@ -109,6 +109,7 @@ export class Auth {
     if (p.scopes === 'all' || p.scopes.has(scope)) return;
     // okta.users.manage implies read access to users, as in Okta.
     if (scope === 'okta.users.read' && p.scopes.has('okta.users.manage')) return;
+    if (scope === 'okta.eventHooks.read' && p.scopes.has('okta.eventHooks.manage')) return;
     throw oktaError('E0000006');
   }
 

@@ -1,10 +1,11 @@
 import type { Fault, FaultInput } from './faults.js';
+import type { DeliveryAttempt, DeliveryFault, DeliveryFaultInput } from './hook-delivery.js';
 import type { OutboxMail } from './org.js';
 import type { PartialRateLimits, RateLimitConfig } from './rate-limit.js';
 import type { RecordedRequest } from './request-log.js';
 import type { FactorType, LogActorRef, LogEvent, LogTargetRef, UserStatus } from './types.js';
 
-export type { Fault, FaultInput, OutboxMail, PartialRateLimits, RateLimitConfig, RecordedRequest };
+export type { DeliveryAttempt, DeliveryFault, DeliveryFaultInput, Fault, FaultInput, OutboxMail, PartialRateLimits, RateLimitConfig, RecordedRequest };
 
 /** Okta-shaped JSON objects as the simulator returns them. */
 export type OktaUser = Record<string, unknown> & { id: string; status: UserStatus; profile: Record<string, unknown> & { login: string; email: string } };
@@ -62,7 +63,7 @@ export interface AddEventInput {
 export interface OAuthClientInput {
   clientId: string;
   publicJwk: { kty?: string; alg?: string; [k: string]: unknown };
-  scopes: ('okta.logs.read' | 'okta.users.read' | 'okta.users.manage')[];
+  scopes: ('okta.logs.read' | 'okta.users.read' | 'okta.users.manage' | 'okta.eventHooks.read' | 'okta.eventHooks.manage')[];
   /** Okta's "Require DPoP" app setting (default false here; on in Okta for new apps). */
   requireDpop?: boolean;
   /** Ask for the server nonce in proofs sent to the API too (Okta's own API does not). */
@@ -186,6 +187,25 @@ export class OktaSimControl {
   /** Rotates the server's DPoP nonce: proofs with the old one are answered `use_dpop_nonce`. */
   rotateDpopNonce(): Promise<{ nonce: string }> {
     return this.call('POST', '/oauth/dpop-nonce');
+  }
+
+  /** Event hooks as Okta's API returns them (without their secrets). */
+  eventHooks(): Promise<Record<string, unknown>[]> {
+    return this.call('GET', '/event-hooks');
+  }
+
+  /** Every delivery attempt (newest last), the queue length and events not queued because it was full. */
+  hookDeliveries(hookId?: string): Promise<{ queued: number; inFlight: number; overflowed: number; attempts: DeliveryAttempt[] }> {
+    return this.call('GET', `/event-hooks/deliveries${hookId ? `?hookId=${encodeURIComponent(hookId)}` : ''}`);
+  }
+
+  /** Drops, delays or duplicates event hook deliveries; replaces earlier delivery faults. */
+  setDeliveryFaults(faults: DeliveryFaultInput[]): Promise<DeliveryFault[]> {
+    return this.call('PUT', '/event-hooks/faults', faults);
+  }
+
+  clearDeliveryFaults(): Promise<void> {
+    return this.call<unknown>('DELETE', '/event-hooks/faults').then(() => undefined);
   }
 
   /** Emails the org "sent" (reset_password with sendEmail=true). */

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { OKTA_SCOPES, type Auth } from './auth.js';
 import { oktaError } from './errors.js';
+import type { EventHookStore } from './event-hooks.js';
 import { faultSchema, type FaultInjector } from './faults.js';
+import { deliveryFaultSchema, type HookDelivery } from './hook-delivery.js';
 import { userRef, type Org } from './org.js';
 import { FAMILIES, mergeRateLimits, type PartialRateLimits, type RateLimiter } from './rate-limit.js';
 import type { RequestLog } from './request-log.js';
@@ -90,6 +92,8 @@ export interface ControlDeps {
   limiter: RateLimiter;
   faults: FaultInjector;
   requests: RequestLog;
+  hooks: EventHookStore;
+  delivery: HookDelivery;
   reseed(opts: { seed?: string; users?: number; events?: number }): void;
   info(): Record<string, unknown>;
 }
@@ -203,5 +207,20 @@ export function controlRoutes(d: ControlDeps): Router<null> {
   r.add('POST', '/__sim/oauth/dpop-nonce', null, () => ok({ nonce: d.auth.dpop.rotateNonce() }));
 
   r.add('GET', '/__sim/outbox', null, () => ok(d.org.outbox));
+
+  r.add('GET', '/__sim/event-hooks', null, (ctx) => ok(d.hooks.list().map((h) => d.hooks.toOkta(h, ctx.baseUrl))));
+  r.add('GET', '/__sim/event-hooks/deliveries', null, (ctx) => ok({
+    ...d.delivery.status(),
+    attempts: d.delivery.attempts(ctx.query.get('hookId') ?? undefined),
+  }));
+  r.add('GET', '/__sim/event-hooks/faults', null, () => ok(d.delivery.listFaults()));
+  r.add('PUT', '/__sim/event-hooks/faults', null, (ctx) => {
+    d.delivery.setFaults(parse(z.array(deliveryFaultSchema).max(20), ctx.body));
+    return ok(d.delivery.listFaults());
+  });
+  r.add('DELETE', '/__sim/event-hooks/faults', null, () => {
+    d.delivery.setFaults([]);
+    return ok([]);
+  });
   return r;
 }

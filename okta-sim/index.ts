@@ -23,6 +23,8 @@ export interface OktaSimulatorOptions {
   apiToken?: string;
   /** Per family `{ limit, windowMs }`, plus `tokenShare` and `concurrency`; missing fields keep Okta-like defaults. */
   rateLimits?: Partial<RateLimitConfig> | PartialRateLimits;
+  /** Events waiting for event hook delivery (default 10,000); more are dropped and counted. */
+  hookQueueLimit?: number;
   quiet?: boolean;
 }
 
@@ -41,6 +43,7 @@ export async function startOktaSimulator(opts: OktaSimulatorOptions = {}): Promi
     events: opts.events ?? 0,
     apiToken,
     rateLimits: mergeRateLimits(DEFAULT_RATE_LIMITS, opts.rateLimits as PartialRateLimits | undefined),
+    ...(opts.hookQueueLimit !== undefined ? { hookQueueLimit: opts.hookQueueLimit } : {}),
   });
   const url = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
   if (!opts.quiet) console.log(`[okta-sim] listening on ${url} (seed ${opts.seed ?? 'demo'})`);

@@ -54,6 +54,7 @@ export class LogStore {
   private byPublished: Stored[] = [];
   private held = new Map<string, LogEvent>();
   private lastPersist = 0;
+  private readonly listeners: ((event: LogEvent) => void)[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -68,6 +69,11 @@ export class LogStore {
     this.lastPersist = 0;
   }
 
+  /** Called for every event as it is persisted (event hook delivery listens here). */
+  onAppend(listener: (event: LogEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Persists an event now (or at `persistedAt` for seeded history); persist time never goes backwards. */
   append(event: LogEvent, persistedAt = this.now()): void {
     const at = Math.max(persistedAt, this.lastPersist);
@@ -80,6 +86,7 @@ export class LogStore {
     } else {
       this.byPublished.splice(this.upperBound(stored.publishedMs, stored.seq), 0, stored);
     }
+    for (const listener of this.listeners) listener(event);
   }
 
   hold(event: LogEvent): void {

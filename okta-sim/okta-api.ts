@@ -1,10 +1,14 @@
 import { oktaError } from './errors.js';
+import { addEventHookRoutes } from './event-hooks-api.js';
+import type { EventHookStore } from './event-hooks.js';
 import type { Org } from './org.js';
 import { Router, type Ctx, type Reply } from './router.js';
 
 export interface OktaRouteMeta {
   /** OAuth scope the endpoint requires; SSWS tokens carry every scope. */
   scope: string;
+  /** The route reads a JSON request body (parsed into `ctx.body`). */
+  jsonBody?: boolean;
 }
 
 function linkHeader(ctx: Ctx, path: string, params: Record<string, string> | undefined, rel: string): string | undefined {
@@ -32,7 +36,7 @@ function actionCtx(ctx: Ctx) {
 }
 
 /** Okta's own endpoints this project uses, behaving as Okta documents them. */
-export function oktaRoutes(org: () => Org): Router<OktaRouteMeta> {
+export function oktaRoutes(org: () => Org, hooks: () => EventHookStore): Router<OktaRouteMeta> {
   const r = new Router<OktaRouteMeta>();
   const read = { scope: 'okta.users.read' };
   const manage = { scope: 'okta.users.manage' };
@@ -111,5 +115,6 @@ export function oktaRoutes(org: () => Org): Router<OktaRouteMeta> {
     return { status: 204 };
   });
 
+  addEventHookRoutes(r, hooks);
   return r;
 }

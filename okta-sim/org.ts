@@ -36,6 +36,9 @@ export const SIM_ADMIN: LogActorRef = {
   displayName: 'Simulator Admin',
 };
 
+/** Okta itself, as actor of events no person caused (failed hook deliveries). */
+export const SIM_SYSTEM: LogActorRef = { id: '0oasystem00000000000', type: 'SystemPrincipal', alternateId: 'system@okta.com', displayName: 'Okta System' };
+
 export function userRef(u: SimUser): LogTargetRef {
   const name = [u.profile.firstName, u.profile.lastName].filter(Boolean).join(' ') || u.profile.login;
   return { id: u.id, type: 'User', alternateId: u.profile.login, displayName: name };

@@ -4,9 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Auth, OAuthError } from './auth.js';
 import { ControlInputError, controlRoutes } from './control.js';
 import { errorBody, oktaError, OktaApiError } from './errors.js';
+import { EventHookStore } from './event-hooks.js';
 import { FaultInjector } from './faults.js';
 import { oktaRoutes } from './okta-api.js';
-import { Org } from './org.js';
+import { HookDelivery } from './hook-delivery.js';
+import { Org, SIM_SYSTEM } from './org.js';
 import { endUserSettingsPage, resetPasswordPage } from './pages.js';
 import { familyOf, RateLimiter, type RateLimitConfig } from './rate-limit.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
@@ -22,6 +24,8 @@ export interface SimCoreOptions {
   events: number;
   apiToken: string;
   rateLimits: RateLimitConfig;
+  /** Events waiting for event hook delivery; more are not delivered (counted as overflowed). */
+  hookQueueLimit?: number;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -38,6 +42,14 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+function parseJsonBody(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw oktaError('E0000003');
+  }
 }
 
 /** The request log shows decoded paths (`/users/bob@example.com`), whatever escaping the client chose. */
@@ -77,11 +89,30 @@ export class SimServer {
   private server: Server;
   private requestCounter = 0;
   url = '';
-  private readonly okta = oktaRoutes(() => this.org);
+  readonly hooks: EventHookStore;
+  readonly delivery: HookDelivery;
+  private readonly okta = oktaRoutes(() => this.org, () => this.hooks);
   private readonly control;
 
   constructor(private opts: SimCoreOptions) {
     this.org = new Org(opts.seed);
+    this.hooks = new EventHookStore(() => this.org.prng, () => this.org.nowIso());
+    this.delivery = new HookDelivery({
+      hooks: this.hooks,
+      baseUrl: () => this.url,
+      logFailure: (hook, problem, uuids) => {
+        this.org.logs.append(this.org.event({
+          eventType: 'event_hook.delivery',
+          actor: SIM_SYSTEM,
+          target: [{ id: hook.id, type: 'EventHook', alternateId: hook.uri, displayName: hook.name }],
+          outcome: { result: 'FAILURE', reason: problem },
+          severity: 'WARN',
+          displayMessage: 'Event hook delivery failed',
+          debugData: { eventHookId: hook.id, failureReason: problem, eventUuids: uuids.join(',') },
+        }));
+      },
+    }, opts.seed, opts.hookQueueLimit);
+    this.org.logs.onAppend((event) => this.delivery.enqueue(event));
     this.auth = new Auth(opts.apiToken);
     this.limiter = new RateLimiter(opts.rateLimits);
     this.faults = new FaultInjector(opts.seed);
@@ -92,6 +123,8 @@ export class SimServer {
       limiter: this.limiter,
       faults: this.faults,
       requests: this.requests,
+      hooks: this.hooks,
+      delivery: this.delivery,
       reseed: (o) => this.reseed(o),
       info: () => ({ url: this.url, seed: this.org.seed, users: this.org.users.size, events: this.org.logs.size }),
     });
@@ -108,6 +141,9 @@ export class SimServer {
   reseed(o: { seed?: string; users?: number; events?: number }): void {
     const seed = o.seed ?? this.opts.seed;
     this.opts = { ...this.opts, seed, users: o.users ?? this.opts.users, events: o.events ?? this.opts.events };
+    // Hooks first: re-seeding writes events, and none of them may be delivered.
+    this.hooks.clear();
+    this.delivery.reset();
     this.org.clear(seed);
     this.auth.reset();
     this.limiter.reset();
@@ -128,6 +164,7 @@ export class SimServer {
   }
 
   close(): Promise<void> {
+    this.delivery.stop();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -250,6 +287,7 @@ export class SimServer {
       if (principal) this.auth.requireScope(principal, m.route.meta.scope);
       ctx.params = m.params;
       ctx.principal = principal;
+      if (m.route.meta.jsonBody) ctx.body = parseJsonBody(await readBody(ctx.req));
       if (fault.shortPage) ctx.query.set('limit', String(Math.max(1, Math.ceil(Number(ctx.query.get('limit') ?? '100') / 2))));
       const reply = await m.route.handler(ctx);
       const headers = { ...rateHeaders, ...(reply.headers ?? {}) };

@@ -39,6 +39,8 @@ local_secret() {
 }
 # Payload encryption is not optional (reset links are credentials).
 local_secret PAYLOAD_ENCRYPTION_KEYS payload-encryption-key dev1: base64 "a development payload key"
+# The event hook secret Okta sends with every push (set EVENT_HOOK_SECRET for a real org).
+local_secret EVENT_HOOK_SECRET event-hook-secret "" base64url "an event hook secret"
 # A demo chat-frontend token for the HTTP API (set HTTP_API_TOKENS for real frontends).
 export HTTP_API_TOKENS="${HTTP_API_TOKENS:-demo:demo-frontend-token-change-me}"
 # An approver token belongs to one helpdesk person (carol is helpdesk in the simulator's demo seed).
@@ -139,12 +141,14 @@ fi
   echo "HTTP_API_APPROVER_TOKENS=$HTTP_API_APPROVER_TOKENS"
   echo "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS"
   echo "CODEC_SERVER_TOKEN=$CODEC_SERVER_TOKEN"
+  echo "EVENT_HOOK_SECRET=$EVENT_HOOK_SECRET"
 } >"$DATA_DIR/local-system.env.tmp"
 chmod 600 "$DATA_DIR/local-system.env.tmp"
 mv "$DATA_DIR/local-system.env.tmp" "$DATA_DIR/local-system.env"
 
 start_bg worker npx --no-install tsx workers/main.ts
 start_bg http-api npx --no-install tsx client/http-api/main.ts
+start_bg event-hook npx --no-install tsx client/event-hook/main.ts
 # The Slack app runs when a Slack app is configured (docs/slack-app.md).
 slack_note="(not configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN, see docs/slack-app.md)"
 if [ -n "${SLACK_SIGNING_SECRET:-}" ] && [ -n "${SLACK_BOT_TOKEN:-}" ]; then
@@ -168,6 +172,17 @@ wait_http "$worker_health/readyz" 90 worker
 wait_api_ready "$api_base" 60
 wait_http "$codec_base/livez" 30 http-api
 
+# Push: the simulator gets the event hook at once (registering is idempotent). A real org needs the
+# receiver's public HTTPS address in EVENT_HOOK_URL first, then `npm run cli -- event-hook register`.
+hook_url="${EVENT_HOOK_URL:-http://${EVENT_HOOK_HOST:-127.0.0.1}:${EVENT_HOOK_PORT:-8092}/okta/event-hook}"
+if [ -n "${sim_port:-}" ]; then
+  wait_http "http://${EVENT_HOOK_HOST:-127.0.0.1}:${EVENT_HOOK_PORT:-8092}/healthz" 30
+  npx --no-install tsx client/cli.ts event-hook register
+  hook_note="$hook_url  (registered with the simulator: lockouts are pushed, the poller is the backstop)"
+else
+  hook_note="$hook_url  (register it: npm run cli -- event-hook register)"
+fi
+
 cat <<MSG
 
 okta-account-access is up
@@ -180,6 +195,7 @@ okta-account-access is up
   Helpdesk console $console_note
   Codec server     $codec_base  (the Web UI decrypts payloads through it; token in $DATA_DIR/local-system.env)
   Worker           $worker_health/readyz  (Prometheus: $worker_health/metrics)
+  Okta event hook  $hook_note
   Slack app        $slack_note
   Operator CLI     npm run cli -- help   (report: npm run cli -- report --since 30d)
 MSG
@@ -192,7 +208,7 @@ stop_children() {
   echo; echo "stopping worker and simulator started by this script..."
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
   wait || true
-  for name in worker http-api slack-app okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
+  for name in worker http-api event-hook slack-app okta-sim; do rm -f "$DATA_DIR/$name.pid"; done
 }
 trap stop_children INT TERM
 echo "Ctrl-C to stop (the dev server keeps its state in $DATA_DIR/temporal.sqlite)"

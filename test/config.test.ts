@@ -123,6 +123,21 @@ describe('config', () => {
     assert.match(problemsOf({ APPROVAL_PASSWORD_RESET: 'boss' }).message, /APPROVAL_PASSWORD_RESET:/);
   });
 
+  it('event hook: defaults, a secret of at least 16 characters that is never printed', () => {
+    const secret = 'hook-secret-0123456789';
+    const ok = load({ EVENT_HOOK_SECRET: secret, EVENT_HOOK_PORT: '9001', EVENT_HOOK_AUTH_HEADER: 'X-Okta-Hook-Key' });
+    assert.deepEqual(ok.eventHook, {
+      host: '127.0.0.1', port: 9001, secret, authHeader: 'X-Okta-Hook-Key', url: 'http://127.0.0.1:9001/okta/event-hook',
+      name: 'okta-account-access lockouts', eventTypes: ['user.account.lock', 'user.session.start'],
+    });
+    assert.doesNotMatch(JSON.stringify(describeConfig(ok)), new RegExp(secret));
+    assert.equal(load({ EVENT_HOOK_URL: 'https://hooks.example.com/okta' }).eventHook.url, 'https://hooks.example.com/okta');
+    const short = problemsOf({ EVENT_HOOK_SECRET: 'short-secret' });
+    assert.match(short.message, /EVENT_HOOK_SECRET: at least 16 characters/);
+    assert.doesNotMatch(short.message, /short-secret/);
+    assert.match(problemsOf({ EVENT_HOOK_AUTH_HEADER: 'Bad Header:' }).message, /EVENT_HOOK_AUTH_HEADER:/);
+  });
+
   it('approver tokens: separate from frontend tokens, validated, never printed', () => {
     const frontend = 'frontend-token-0123456789';
     const approver = 'approver-token-0123456789';

@@ -5,6 +5,8 @@ import type { OktaConnection } from './config.js';
 import { OktaApiError, OktaConfigError, OktaResponseShapeError } from './errors.js';
 import { OktaHttp, nextLink, parseJson, type HttpMethod, type HttpResponse, type RequestLogger } from './http.js';
 import {
+  EventHookListSchema,
+  EventHookSchema,
   GroupListSchema,
   LogEventSchema,
   ResetPasswordTokenSchema,
@@ -12,6 +14,7 @@ import {
   UserListSchema,
   UserSchema,
   describeIssues,
+  type EventHook,
   type Group,
   type LogEvent,
   type ResetPasswordToken,
@@ -44,6 +47,16 @@ export interface LogEventPage {
   malformed: MalformedLogEvent[];
   /** The `Link rel="next"` URL exactly as Okta sent it. */
   nextUrl: string | undefined;
+}
+
+/** An event hook as this product registers it: one HTTP channel, a header carrying the secret. */
+export interface EventHookSpec {
+  name: string;
+  uri: string;
+  eventTypes: string[];
+  authHeader: string;
+  /** Sent by Okta with every hook call; write-only in Okta (never returned). */
+  secret: string;
 }
 
 export interface OktaClientOptions {
@@ -185,6 +198,35 @@ export class OktaClient {
     await this.request('DELETE', this.url(`/api/v1/users/${seg(userId)}/factors/${seg(factorId)}`));
   }
 
+  async listEventHooks(): Promise<EventHook[]> {
+    const url = this.url('/api/v1/eventHooks');
+    return this.parse(await this.request('GET', url), 'GET', url, 'eventHooks', EventHookListSchema);
+  }
+
+  /** Created ACTIVE and UNVERIFIED: Okta delivers nothing until `verifyEventHook` succeeds. */
+  async createEventHook(spec: EventHookSpec): Promise<EventHook> {
+    return this.eventHookCall('POST', '/api/v1/eventHooks', eventHookBody(spec));
+  }
+
+  /** Replaces name, events, URI and secret; a changed URI needs verifying again. */
+  async replaceEventHook(id: string, spec: EventHookSpec): Promise<EventHook> {
+    return this.eventHookCall('PUT', `/api/v1/eventHooks/${seg(id)}`, eventHookBody(spec));
+  }
+
+  /** Okta calls the hook's URI with a challenge it must echo; fails with 400 when it does not. */
+  async verifyEventHook(id: string): Promise<EventHook> {
+    return this.eventHookCall('POST', `/api/v1/eventHooks/${seg(id)}/lifecycle/verify`);
+  }
+
+  async setEventHookActive(id: string, active: boolean): Promise<EventHook> {
+    return this.eventHookCall('POST', `/api/v1/eventHooks/${seg(id)}/lifecycle/${active ? 'activate' : 'deactivate'}`);
+  }
+
+  private async eventHookCall(method: HttpMethod, path: string, json?: unknown): Promise<EventHook> {
+    const url = this.url(path);
+    return this.parse(await this.request(method, url, json), method, url, 'eventHook', EventHookSchema);
+  }
+
   private url(path: string): URL {
     return new URL(path, this.origin);
   }
@@ -218,12 +260,13 @@ export class OktaClient {
    * nonce, send a fresh proof) and a 401 on a cached OAuth token (revoked or expired early: fetch a new
    * one). Every other failure goes to the activity's retry policy.
    */
-  private async request(method: HttpMethod, url: URL): Promise<HttpResponse> {
+  private async request(method: HttpMethod, url: URL, json?: unknown): Promise<HttpResponse> {
+    const body = json === undefined ? {} : { json };
     let nonceRetried = false;
     let tokenRetried = false;
     for (;;) {
       try {
-        return await this.http.send({ method, url, headers: await this.auth.headers(method, url) });
+        return await this.http.send({ method, url, headers: await this.auth.headers(method, url), ...body });
       } catch (err) {
         if (!(err instanceof OktaApiError)) throw err;
         if (!nonceRetried && this.auth.acceptNonceChallenge(err)) {
@@ -251,6 +294,18 @@ export class OktaClient {
 
 export function createOktaClient(conn: OktaConnection, opts?: OktaClientOptions): OktaClient {
   return new OktaClient(conn, opts);
+}
+
+function eventHookBody(spec: EventHookSpec): Record<string, unknown> {
+  return {
+    name: spec.name,
+    events: { type: 'EVENT_TYPE', items: spec.eventTypes },
+    channel: {
+      type: 'HTTP',
+      version: '1.0.0',
+      config: { uri: spec.uri, headers: [], authScheme: { type: 'HEADER', key: spec.authHeader, value: spec.secret } },
+    },
+  };
 }
 
 /** Path segment: IDs are safe, but logins contain `@` and could contain `/`. */

@@ -10,7 +10,7 @@ import { OktaApiError, OktaUnavailableError, redactSecrets } from './errors.js';
 
 export const USER_AGENT = 'okta-account-access/0.1.0 (+self-hosted; temporal)';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HttpRequest {
   method: HttpMethod;
@@ -18,6 +18,8 @@ export interface HttpRequest {
   /** Authorization (and DPoP proof) headers from the auth provider. */
   headers?: Record<string, string>;
   form?: Record<string, string>;
+  /** A JSON request body. */
+  json?: unknown;
 }
 
 export interface HttpResponse {
@@ -99,6 +101,7 @@ export class OktaHttp {
           method: req.method,
           headers: req.form ? headers : { ...headers, 'content-type': 'application/json' },
           ...(req.form ? { form: req.form } : {}),
+          ...(req.json !== undefined ? { json: req.json } : {}),
           signal: cancellationSignal(),
         });
       } catch (err) {

@@ -96,6 +96,17 @@ export const UserFactorSchema = z.looseObject({
 export type UserFactor = z.infer<typeof UserFactorSchema>;
 export const UserFactorListSchema = z.array(UserFactorSchema);
 
+export const EventHookSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  verificationStatus: z.string().nullish(),
+  events: z.looseObject({ items: z.array(z.string()) }),
+  channel: z.looseObject({ config: z.looseObject({ uri: z.string(), authScheme: z.looseObject({ key: z.string().nullish() }).nullish() }) }),
+});
+export type EventHook = z.infer<typeof EventHookSchema>;
+export const EventHookListSchema = z.array(EventHookSchema);
+
 export const ResetPasswordTokenSchema = z.looseObject({ resetPasswordUrl: z.string() });
 export type ResetPasswordToken = { resetPasswordUrl: string };
 

@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import { boundPage } from '../../activities/okta-log-activities.js';
 import { readLockoutEvent } from '../../workflows/lockout/events.js';
 import { LOG_EVENT_BOUNDS, projectLogEvent, projectedSize, type ProjectedLogEvent } from '../../workflows/lockout/log-event.js';
+import { readFileSync } from 'node:fs';
+import { PollerInputSchema } from '../../workflows/lockout/poller.js';
 import { DEDUPE_WINDOW, PollerBook } from '../../workflows/lockout/poller-state.js';
 
 const USER = '00uabcdefghijklmnopq';
@@ -123,5 +125,20 @@ describe('PollerBook', () => {
     assert.equal(book.s.since, '2026-11-29T04:54:00.000Z');
     book.fallBackToSince(now, { fallbackOverlapMs: 86_400_000, lookbackMs: 3_600_000 });
     assert.equal(book.s.since, '2026-11-29T04:00:00.000Z');
+  });
+});
+
+describe('a first-release poller continuing as new into the current one', () => {
+  it('hands over an input the current poller accepts, state and all', () => {
+    const history = JSON.parse(readFileSync(new URL('../replay/histories/v1b-lockout-poller-continued-as-new.json', import.meta.url), 'utf8')) as {
+      events: { workflowExecutionContinuedAsNewEventAttributes?: { input: { payloads: { data: string }[] } } }[];
+    };
+    const can = history.events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)!.workflowExecutionContinuedAsNewEventAttributes!;
+    const input = JSON.parse(Buffer.from(can.input.payloads[0]!.data, 'base64').toString()) as { carried: { recentEventUuids: string[]; cursor: string } };
+    const parsed = PollerInputSchema.safeParse(input);
+    assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
+    assert.equal(parsed.data.carried?.cursor, input.carried.cursor);
+    const book = new PollerBook(parsed.data.carried);
+    for (const uuid of input.carried.recentEventUuids) assert.equal(book.hasSeen(uuid), true);
   });
 });

@@ -11,6 +11,8 @@ import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js';
 import { sharedOktaDir } from '../../okta-sim/shared.js';
+import { eventually } from '../helpers/eventually.js';
+import { fakeHookEndpoint } from './fake-hook-endpoint.js';
 import { okta } from './helpers.js';
 
 const specPath = path.join(sharedOktaDir(), 'management-openapi.yaml');
@@ -163,6 +165,43 @@ test('errors: 400, 401, 403, 404, 405, 429 bodies are Okta Error objects', async
   results.push(await okta(sim, '/api/v1/users/alice@example.com'));
   assert.deepEqual(results.map((r) => r.status).sort(), [400, 401, 403, 404, 405, 429]);
   for (const r of results) assertValid(v, r.body, `error ${r.status}`);
+});
+
+test('event hooks: create, list, get, verify, deactivate, activate, replace return EventHook; delivered events are LogEvents', async () => {
+  const ep = await fakeHookEndpoint();
+  try {
+    const json = { 'Content-Type': 'application/json' };
+    const body = JSON.stringify({
+      name: 'fidelity', description: 'fidelity check',
+      events: { type: 'EVENT_TYPE', items: ['user.account.lock', 'user.session.start'] },
+      channel: { type: 'HTTP', version: '1.0.0', config: { uri: ep.url, headers: [], authScheme: { type: 'HEADER', key: 'Authorization', value: 'fidelity-secret' } } },
+    });
+    const created = await okta<{ id: string }>(sim, '/api/v1/eventHooks', { method: 'POST', body, headers: json });
+    assertValid(schemaValidator(operationSchema('/api/v1/eventHooks', 'post', '200')), created.body, 'created EventHook');
+    const base = `/api/v1/eventHooks/${created.body.id}`;
+    const calls: [string, string, string, string?][] = [
+      ['/api/v1/eventHooks', 'get', '/api/v1/eventHooks'],
+      ['/api/v1/eventHooks/{eventHookId}', 'get', base],
+      ['/api/v1/eventHooks/{eventHookId}/lifecycle/verify', 'post', `${base}/lifecycle/verify`],
+      ['/api/v1/eventHooks/{eventHookId}/lifecycle/deactivate', 'post', `${base}/lifecycle/deactivate`],
+      ['/api/v1/eventHooks/{eventHookId}/lifecycle/activate', 'post', `${base}/lifecycle/activate`],
+      ['/api/v1/eventHooks/{eventHookId}', 'put', base, body],
+    ];
+    for (const [p, method, url, reqBody] of calls) {
+      const r = await okta(sim, url, { method: method.toUpperCase(), ...(reqBody ? { body: reqBody, headers: json } : {}) });
+      assert.equal(r.status, 200, `${method} ${url}: ${JSON.stringify(r.body)}`);
+      assertValid(schemaValidator(operationSchema(p, method, '200')), r.body, `${method} ${p}`);
+    }
+    const hookV = schemaValidator(operationSchema('/api/v1/eventHooks/{eventHookId}', 'get', '200'));
+    assert.equal(hookV({ ...created.body, verificationStatus: 'MAYBE' }), false, 'the check can fail');
+    assert.equal(hookV({ ...created.body, channel: { type: 'SMTP', version: '1.0.0', config: {} } }), false, 'the check can fail');
+    await okta(sim, `${base}/lifecycle/verify`, { method: 'POST' });
+    await sim.control.lockUser('bob@example.com', { via: 'session-start', attempts: 1 });
+    const delivered = (await eventually('a delivery', async () => ep.posts()[0])).body as { data: { events: unknown[] } };
+    assertValid(schemaValidator({ type: 'array', items: { $ref: '#/components/schemas/LogEvent' } }), delivered.data.events, 'delivered events');
+  } finally {
+    await ep.close();
+  }
 });
 
 test('the check can fail: wrong shapes are rejected', async () => {
