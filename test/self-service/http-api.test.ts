@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startHttpApi, type RunningHttpApi } from '../../client/http-api/server.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { lockoutStateQuery, lockoutWorkflowId } from '../../workflows/lockout/messages.js';
-import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
+import { lockoutStateQuery } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
-import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
+import { requester, rid, startAskUserLockout, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
 
 const SLACK = 'slack-token-0123456789abcdef';
 const TEAMS = 'teams-token-0123456789abcdef';
@@ -240,13 +239,7 @@ describe('HTTP API for chat frontends (loopback)', () => {
     // The real lockout workflow (ask-user) on the real workers: the HTTP reply unlocks the user.
     const login = `locked.${rid()}@example.com`;
     const user = await env.sim.control.createUser({ login });
-    const { events } = await env.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    const lock = events.find((e) => e.eventType === 'user.account.lock')!;
-    const handle = await env.client.workflow.start(lockoutWorkflow, {
-      workflowId: lockoutWorkflowId(user.id),
-      taskQueue: env.config.temporal.taskQueue,
-      args: [{ user: { id: user.id, login }, firstEvent: { uuid: lock.uuid, eventType: lock.eventType, published: lock.published }, policy: 'ask-user', askUserTimeoutMs: 60_000, oktaTaskQueue: env.config.temporal.oktaTaskQueue }],
-    });
+    const handle = await startAskUserLockout(env, { id: user.id, login });
     await eventually('the user asked', async () => (await handle.query(lockoutStateQuery)).phase === 'awaiting-user');
     const reply = { answer: 'yes', email: login, chatUserId: 'U123LOCKED', respondent: 'slack:U123LOCKED' };
     const sent = await call('POST', `/v1/lockouts/${user.id}/reply`, { body: reply });

@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startHttpApi, type RunningHttpApi } from '../../client/http-api/server.js';
+import { lockoutStateQuery } from '../../workflows/lockout/messages.js';
+import { eventually } from '../helpers/eventually.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { startSelfServiceEnv, type SelfServiceEnv } from '../self-service/helpers.js';
+import { startAskUserLockout, startSelfServiceEnv, type SelfServiceEnv } from '../self-service/helpers.js';
 import { launchChromium } from './browser.js';
 
 const IMAGES = new URL('../../docs/images/', import.meta.url);
@@ -19,6 +21,7 @@ describe('web chat and helpdesk console (headless Chromium)', () => {
   let browser: Browser;
   let alice: { id: string; login: string };
   let admin: { id: string; login: string };
+  let locked: { id: string; login: string };
   const token = (login: string) => `${login.split('@')[0]}-web-token-0123456789`;
 
   before(async () => {
@@ -27,11 +30,12 @@ describe('web chat and helpdesk console (headless Chromium)', () => {
     env = await startSelfServiceEnv(temporal);
     alice = await env.newUser({ factors: [{ factorType: 'push' }, { factorType: 'sms' }] });
     admin = await env.newUser({ groups: ['Okta Admins'] });
+    locked = await env.newUser();
     api = await startHttpApi({
       selfService: env.selfService,
       client: env.client,
       tokens: [{ frontend: 'slack', token: 'slack-token-0123456789abcdef' }],
-      web: { users: [CAROL, { email: alice.login, token: token(alice.login) }, { email: admin.login, token: token(admin.login) }], helpdeskLogins: [CAROL.email], orgUrl: env.sim.url },
+      web: { users: [CAROL, { email: alice.login, token: token(alice.login) }, { email: admin.login, token: token(admin.login) }, { email: locked.login, token: token(locked.login) }], helpdeskLogins: [CAROL.email], orgUrl: env.sim.url },
       port: 0,
     });
   });
@@ -88,6 +92,24 @@ describe('web chat and helpdesk console (headless Chromium)', () => {
     await page.locator('#answer[data-status=completed]').waitFor({ timeout: TIMEOUT });
     await page.locator('#portal-link').waitFor({ timeout: TIMEOUT });
     assert.deepEqual((await env.sim.control.listFactors(alice.id)).map((f) => f.factorType), ['push']);
+    await page.close();
+  });
+
+  it('a locked-out employee answers the lockout question; the real workflow unlocks them', async () => {
+    const handle = await startAskUserLockout(env, locked);
+    await eventually('the question is asked and visible', async () =>
+      (await handle.query(lockoutStateQuery)).phase === 'awaiting-user' && (await env.client.workflow.count(`OktaLogin = "${locked.login}" AND ExecutionStatus = "Running"`)).count === 1,
+    );
+    const page = await browser.newPage();
+    await signIn(page, '/web/', locked.login, token(locked.login));
+    await page.locator('#lockout').waitFor({ state: 'visible', timeout: TIMEOUT });
+    await page.screenshot({ path: new URL('web-chat-lockout-question.png', IMAGES).pathname, fullPage: true });
+    await page.getByRole('button', { name: 'Yes, it was me: unlock my account' }).click();
+    await page.locator('#answer-text').filter({ hasText: 'being unlocked' }).waitFor({ timeout: TIMEOUT });
+    const state = await handle.result();
+    assert.equal(state.outcome, 'unlocked');
+    assert.equal(state.reply?.email, locked.login, 'the answer carries the signed-in person');
+    assert.equal((await env.sim.control.getUser(locked.id)).status, 'ACTIVE');
     await page.close();
   });
 
