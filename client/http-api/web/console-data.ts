@@ -10,7 +10,7 @@ import type { SelfServiceClient } from '../../self-service-client.js';
 import { listRuns } from '../../visibility.js';
 
 /** Bounded: the console is a screen, not an export. */
-const MAX_PENDING = 50;
+const MAX_PENDING = 100;
 const MAX_LOCKOUTS = 25;
 
 export interface ConsoleData {

@@ -69,6 +69,7 @@ function pollerView(poller) {
 }
 
 async function load() {
+  $('console').setAttribute('aria-busy', 'true'); // assistive tech (and the tests) wait for the reload
   try {
     const data = await api('GET', '/web/api/console');
     $('pending').replaceChildren(table('Requests waiting for approval', ['Action', 'Account', 'Requested by', 'Why approval', 'Asked at', 'Decision'], data.pending.map(pendingRow)));
@@ -79,6 +80,8 @@ async function load() {
     $('poller').replaceChildren(pollerView(data.poller));
   } catch (err) {
     $('console-status').textContent = err.status === 403 ? 'The console is for helpdesk staff.' : `Could not load: ${err.message}`;
+  } finally {
+    $('console').setAttribute('aria-busy', 'false');
   }
 }
 
