@@ -35,7 +35,7 @@ describe('web chat and helpdesk console (headless Chromium)', () => {
       selfService: env.selfService,
       client: env.client,
       tokens: [{ frontend: 'slack', token: 'slack-token-0123456789abcdef' }],
-      web: { users: [CAROL, { email: alice.login, token: token(alice.login) }, { email: admin.login, token: token(admin.login) }, { email: locked.login, token: token(locked.login) }], helpdeskLogins: [CAROL.email], orgUrl: env.sim.url },
+      web: { users: [CAROL, { email: alice.login, token: token(alice.login) }, { email: admin.login, token: token(admin.login) }, { email: locked.login, token: token(locked.login) }], helpdeskLogins: [CAROL.email], taskQueue: env.config.temporal.taskQueue, orgUrl: env.sim.url },
       port: 0,
     });
   });

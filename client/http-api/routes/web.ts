@@ -31,6 +31,8 @@ export interface WebRoutesOptions {
   users: { email: string; token: string }[];
   /** Who may open the console (HELPDESK_LOGINS); the workflow still checks every approval. */
   helpdeskLogins: string[];
+  /** The self-service workflows' task queue (the console lists only their runs). */
+  taskQueue: string;
   /** The poller's org, for its status on the console. */
   orgUrl?: string;
   sessionTtlMs?: number;
@@ -151,7 +153,7 @@ export const webRoutes: FastifyPluginAsync<WebRoutesOptions> = async (app, opts)
   });
 
   // Helpdesk console.
-  app.get('/web/api/console', { ...hidden, onRequest: signedIn, preHandler: requireHelpdesk }, async () => consoleData(opts.client, opts.selfService, opts.orgUrl));
+  app.get('/web/api/console', { ...hidden, onRequest: signedIn, preHandler: requireHelpdesk }, async () => consoleData(opts.client, opts.selfService, opts.taskQueue, opts.orgUrl));
   api.post('/web/api/console/approval', { onRequest: changing, preHandler: requireHelpdesk, schema: { hide: true, body: ApprovalBody } }, async (request) => {
     if (!decodeRequestRef(request.body.id) && !/^reset-(password|mfa)\//.test(request.body.id)) throw new HttpError(404, 'not_found', 'no such request');
     const approver = person(request).email;

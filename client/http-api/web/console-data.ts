@@ -19,8 +19,9 @@ export interface ConsoleData {
   poller: (Record<string, unknown> & { openLockouts: number }) | null;
 }
 
-export async function consoleData(client: Client, selfService: SelfServiceClient, orgUrl: string | undefined): Promise<ConsoleData> {
-  const open = await listRuns(client, 'AccessAction IN ("reset-password", "reset-mfa") AND ExecutionStatus = "Running"', MAX_PENDING);
+/** Only runs on this deployment's task queue: a run without a worker would leave its query hanging. */
+export async function consoleData(client: Client, selfService: SelfServiceClient, taskQueue: string, orgUrl: string | undefined): Promise<ConsoleData> {
+  const open = await listRuns(client, `AccessAction IN ("reset-password", "reset-mfa") AND ExecutionStatus = "Running" AND TaskQueue = ${JSON.stringify(taskQueue)}`, MAX_PENDING);
   const views = await Promise.all(open.runs.map((run) => selfService.operatorView(run.workflowId).catch(() => undefined)));
   const pending = views.filter((v): v is OperatorView => v?.phase === 'awaiting-approval' && !v.approval?.decision);
   const recent = await listRuns(client, 'AccessAction = "unlock"', MAX_LOCKOUTS);
