@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import globals from 'globals';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -50,5 +51,10 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'process', message: 'No process in workflow code.' }, { name: 'setInterval', message: 'Use workflow sleep/condition.' }],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Use workflow time from the SDK (Date is deterministic there, but prefer explicit helpers).' }],
     },
+  },
+  {
+    // The web chat and console pages run in the browser.
+    files: ['client/http-api/web/public/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
 );

@@ -68,6 +68,7 @@ export const SECRET_VARIABLES = new Set([
   'PAYLOAD_ENCRYPTION_KEYS',
   'HTTP_API_TOKENS',
   'HTTP_API_APPROVER_TOKENS',
+  'WEB_USERS',
   'CODEC_SERVER_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_BOT_TOKEN',
@@ -183,8 +184,10 @@ const envSchema = z.object({
   HTTP_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** "frontendName:token,..." — one bearer token per chat frontend. */
   HTTP_API_TOKENS: optionalString,
-  /** "name:token,..." — bearer tokens of helpdesk tools that may post approvals (separate from frontend tokens). */
+  /** "login:token,..." — personal bearer tokens of helpdesk people: each approves only as its own login. */
   HTTP_API_APPROVER_TOKENS: optionalString,
+  /** "email:token,..." — people who may sign in to the web chat and (helpdesk logins) the console. */
+  WEB_USERS: optionalString,
   HTTP_API_RATE_LIMIT_PER_FRONTEND: z.coerce.number().int().min(1).max(1_000_000).default(600),
   HTTP_API_RATE_LIMIT_PER_CHAT_USER: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Browser origins allowed to call the HTTP API (comma-separated; default none). */
@@ -360,6 +363,8 @@ export interface SelfServiceConfig {
     /** Requests per minute per frontend token, and creates/choices per minute per chat user. */
     rateLimits: { perFrontendPerMinute: number; perChatUserPerMinute: number };
     corsOrigins: string[];
+    /** People of the web chat and console (WEB_USERS); empty = no web pages. */
+    webUsers: { email: string; token: string }[];
   };
   /** Attempts per Okta call in the self-service workflows. */
   oktaMaxAttempts: number;
@@ -598,6 +603,7 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
   }
   const tokens = namedTokens('HTTP_API_TOKENS', e.HTTP_API_TOKENS, /^[A-Za-z0-9_-]{1,64}$/, problems).map(({ name, token }) => ({ frontend: name, token }));
   const approverTokens = namedTokens('HTTP_API_APPROVER_TOKENS', e.HTTP_API_APPROVER_TOKENS, /^[A-Za-z0-9._@-]{1,64}$/, problems);
+  const webUsers = namedTokens('WEB_USERS', e.WEB_USERS, /^[A-Za-z0-9._%+'@-]{3,254}$/, problems).map(({ name, token }) => ({ email: name.toLowerCase(), token }));
   if (approverTokens.some((a) => tokens.some((t) => t.token === a.token))) {
     problems.push('HTTP_API_APPROVER_TOKENS: an approver token must not also be a frontend token in HTTP_API_TOKENS (not shown)');
   }
@@ -626,6 +632,7 @@ function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig
       approverTokens,
       rateLimits: { perFrontendPerMinute: e.HTTP_API_RATE_LIMIT_PER_FRONTEND, perChatUserPerMinute: e.HTTP_API_RATE_LIMIT_PER_CHAT_USER },
       corsOrigins: list(e.HTTP_API_CORS_ORIGINS),
+      webUsers,
     },
     oktaMaxAttempts: e.SELF_SERVICE_OKTA_MAX_ATTEMPTS,
     answerLingerMs: e.SELF_SERVICE_ANSWER_LINGER,
@@ -788,7 +795,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     selfService: {
       payloadKeys: config.selfService.payloadKeys.map((k) => k.id),
       codecServer: { ...config.selfService.codecServer, token: config.selfService.codecServer.token ? '(set)' : '(none)' },
-      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend), approvers: config.selfService.httpApi.approverTokens.map((t) => t.name), rateLimits: config.selfService.httpApi.rateLimits, corsOrigins: config.selfService.httpApi.corsOrigins },
+      httpApi: { host: config.selfService.httpApi.host, port: config.selfService.httpApi.port, frontends: config.selfService.httpApi.tokens.map((t) => t.frontend), approvers: config.selfService.httpApi.approverTokens.map((t) => t.name), rateLimits: config.selfService.httpApi.rateLimits, corsOrigins: config.selfService.httpApi.corsOrigins, webUsers: config.selfService.httpApi.webUsers.map((u) => u.email) },
       oktaMaxAttempts: config.selfService.oktaMaxAttempts,
       answerLingerMs: config.selfService.answerLingerMs,
       approval: config.selfService.approval,

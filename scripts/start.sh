@@ -43,7 +43,8 @@ local_secret PAYLOAD_ENCRYPTION_KEYS payload-encryption-key dev1: base64 "a deve
 local_secret EVENT_HOOK_SECRET event-hook-secret "" base64url "an event hook secret"
 # A demo chat-frontend token for the HTTP API (set HTTP_API_TOKENS for real frontends).
 export HTTP_API_TOKENS="${HTTP_API_TOKENS:-demo:demo-frontend-token-change-me}"
-export HTTP_API_APPROVER_TOKENS="${HTTP_API_APPROVER_TOKENS:-helpdesk-demo:demo-approver-token-change-me}"
+# An approver token belongs to one helpdesk person (carol is helpdesk in the simulator's demo seed).
+export HTTP_API_APPROVER_TOKENS="${HTTP_API_APPROVER_TOKENS:-carol@example.com:demo-approver-token-change-me}"
 # The codec server decrypts payloads for whoever holds its token; the dev server's Web UI gets it in its
 # codec endpoint's path (the UI cannot send headers of its own), the CLI from .data/local-system.env.
 codec_base="http://127.0.0.1:${CODEC_SERVER_PORT:-8888}"
@@ -123,6 +124,9 @@ if [ -z "${OKTA_ORG_URL:-}" ]; then
     echo "okta-sim already running at $OKTA_ORG_URL"
   fi
   okta_note="Okta simulator $OKTA_ORG_URL (no OKTA_ORG_URL configured; see docs/okta-simulator.md)"
+  # Demo people for the web chat and console, only with the simulator (a real org sets WEB_USERS).
+  export WEB_USERS="${WEB_USERS:-alice@example.com:alice-demo-token-change-me,dave@example.com:dave-demo-token-change-me,carol@example.com:carol-demo-token-change-me}"
+  export HELPDESK_LOGINS="${HELPDESK_LOGINS:-carol@example.com}"
 else
   okta_note="Okta org $OKTA_ORG_URL"
 fi
@@ -155,6 +159,15 @@ fi
 npx --no-install tsx client/start-poller.ts
 # Return (or print the summary) only once everything below is ready: bounded waits, logs on failure.
 api_base="http://127.0.0.1:${HTTP_API_PORT:-8090}"
+web_note="(not configured: set WEB_USERS, see docs/web-console.md)"; console_note="$web_note"
+if [ -n "${WEB_USERS:-}" ]; then
+  web_note="$api_base/web/  (people: WEB_USERS; docs/web-console.md)"
+  console_note="$api_base/web/console  (helpdesk: HELPDESK_LOGINS)"
+  if [ -n "${sim_port:-}" ]; then
+    web_note="$web_note  demo: alice@example.com / alice-demo-token-change-me"
+    console_note="$console_note  demo: carol@example.com / carol-demo-token-change-me"
+  fi
+fi
 wait_http "$worker_health/readyz" 90 worker
 wait_api_ready "$api_base" 60
 wait_http "$codec_base/livez" 30 http-api
@@ -178,6 +191,8 @@ okta-account-access is up
   Okta             $okta_note
   Logs             $LOGS/
   HTTP API         $api_base  (OpenAPI: /openapi.json; demo token in HTTP_API_TOKENS)
+  Web chat         $web_note
+  Helpdesk console $console_note
   Codec server     $codec_base  (the Web UI decrypts payloads through it; token in $DATA_DIR/local-system.env)
   Worker           $worker_health/readyz  (Prometheus: $worker_health/metrics)
   Okta event hook  $hook_note

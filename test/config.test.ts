@@ -123,6 +123,17 @@ describe('config', () => {
     assert.match(problemsOf({ APPROVAL_PASSWORD_RESET: 'boss' }).message, /APPROVAL_PASSWORD_RESET:/);
   });
 
+  it('web users: email:token pairs, emails lower-cased, tokens never printed', () => {
+    const token = 'alice-web-token-0123456789';
+    const ok = load({ WEB_USERS: `Alice@Example.com:${token}` });
+    assert.deepEqual(ok.selfService.httpApi.webUsers, [{ email: 'alice@example.com', token }]);
+    assert.doesNotMatch(JSON.stringify(describeConfig(ok)), new RegExp(token));
+    assert.deepEqual(load({}).selfService.httpApi.webUsers, [], 'none by default: no web pages');
+    const short = problemsOf({ WEB_USERS: 'alice@example.com:short-one' });
+    assert.match(short.message, /WEB_USERS: expected "name:token/);
+    assert.doesNotMatch(short.message, /short-one/);
+  });
+
   it('event hook: defaults, a secret of at least 16 characters that is never printed', () => {
     const secret = 'hook-secret-0123456789';
     const ok = load({ EVENT_HOOK_SECRET: secret, EVENT_HOOK_PORT: '9001', EVENT_HOOK_AUTH_HEADER: 'X-Okta-Hook-Key' });

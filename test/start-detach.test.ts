@@ -48,7 +48,7 @@ describe('npm start -- --detach', () => {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${new URL('./helpers/slow-start.mjs', import.meta.url).href}`.trim(),
       SLOW_START_MS: '3000',
     };
-    for (const name of ['OKTA_ORG_URL', 'OKTA_API_TOKEN', 'PAYLOAD_ENCRYPTION_KEYS', 'CODEC_SERVER_TOKEN', 'HTTP_API_TOKENS']) delete env[name];
+    for (const name of ['OKTA_ORG_URL', 'OKTA_API_TOKEN', 'PAYLOAD_ENCRYPTION_KEYS', 'CODEC_SERVER_TOKEN', 'HTTP_API_TOKENS', 'HTTP_API_APPROVER_TOKENS', 'WEB_USERS', 'HELPDESK_LOGINS']) delete env[name];
   });
   after(async () => {
     if (started) {
@@ -69,6 +69,17 @@ describe('npm start -- --detach', () => {
     });
     assert.equal(api.status, 200, await api.text());
     assert.equal((await fetch(`http://127.0.0.1:${ports.health}/readyz`)).status, 200);
+    // The web chat and the console are served and printed; the demo people can sign in.
+    assert.match(stdout, new RegExp(`Web chat +http://127\\.0\\.0\\.1:${ports.api}/web/ `));
+    assert.match(stdout, new RegExp(`Helpdesk console +http://127\\.0\\.0\\.1:${ports.api}/web/console `));
+    assert.match(await (await fetch(`http://127.0.0.1:${ports.api}/web/console`)).text(), /<title>Helpdesk console<\/title>/);
+    const signIn = await fetch(`http://127.0.0.1:${ports.api}/web/api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'carol@example.com', token: 'carol-demo-token-change-me' }),
+    });
+    assert.equal(signIn.status, 200, await signIn.clone().text());
+    assert.equal(((await signIn.json()) as { helpdesk: boolean }).helpdesk, true);
     assert.equal((await fetch(`http://127.0.0.1:${ports.codec}/livez`)).status, 200);
 
     const token = readFileSync(join(dataDir, 'codec-server-token'), 'utf8');

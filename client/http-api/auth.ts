@@ -1,4 +1,8 @@
-/** Bearer-token callers of the HTTP API: chat frontends (HTTP_API_TOKENS) and helpdesk approver tools. */
+/**
+ * Bearer-token callers of the HTTP API: chat frontends (HTTP_API_TOKENS) and helpdesk approvers
+ * (HTTP_API_APPROVER_TOKENS). An approver token belongs to one person (its name is their Okta login) and
+ * approves only as that person, so a tool holding it cannot name arbitrary approvers.
+ */
 import type { FastifyRequest } from 'fastify';
 import { bearer, tokenMatches } from '../codec-server.js';
 import { HttpError } from './errors.js';
@@ -39,7 +43,12 @@ export function requireApprover(tokens: ApiTokens) {
   };
 }
 
-/** The authenticated caller's name (frontend or approver tool). */
+/** The person an approver token belongs to (lower-cased login), when the caller used one. */
+export function approverOf(request: FastifyRequest): string {
+  return callerOf(request).toLowerCase();
+}
+
+/** The authenticated caller's name (frontend, or the approver token's person). */
 export function callerOf(request: FastifyRequest): string {
   const who = callers.get(request);
   if (!who) throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token');

@@ -45,9 +45,11 @@ const api =
         port: ss.httpApi.port,
         ...ss.httpApi.rateLimits,
         corsOrigins: ss.httpApi.corsOrigins,
+        web: { users: ss.httpApi.webUsers, helpdeskLogins: ss.helpdesk.logins, taskQueue: config.temporal.taskQueue, ...(config.okta ? { orgUrl: config.okta.orgUrl } : {}) },
         log,
       })
     : undefined;
+if (api && ss.httpApi.webUsers.length > 0) log('info', 'web chat and helpdesk console ready', { chat: `${api.url}/web/`, console: `${api.url}/web/console`, people: ss.httpApi.webUsers.length });
 if (api) log('info', 'HTTP API ready', { url: api.url, openapi: `${api.url}/openapi.json`, probes: ['/livez', '/readyz'], frontends: ss.httpApi.tokens.map((t) => t.frontend) });
 else log('warn', 'HTTP API not started: HTTP_API_TOKENS is empty');
 

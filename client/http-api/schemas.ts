@@ -32,7 +32,8 @@ export const ChooseFactorsBodySchema = z.strictObject({
   factorIds: z.array(z.string().min(1).max(100)).min(1).max(20),
 });
 
-export const ApprovalBodySchema = ApprovalDecisionSchema.strict();
+/** `approver` may be left out: it is the approver token's person, and naming anyone else is refused. */
+export const ApprovalBodySchema = ApprovalDecisionSchema.extend({ approver: ApprovalDecisionSchema.shape.approver.optional() }).strict();
 
 /** The locked-out employee's answer (UNLOCK_POLICY=ask-user), forwarded to the lockout workflow. */
 export const LockoutReplyBodySchema = z.strictObject({

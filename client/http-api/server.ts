@@ -3,10 +3,10 @@
  * body limit (413), rate limits per frontend and per chat user (429 + Retry-After), CORS, and the
  * OpenAPI document generated from the same zod schemas (`GET /openapi.json`).
  *
- * One plugin per area (health probes, self-service, lockout replies), so the web chat page and the
- * helpdesk console can later be served by the same instance as further plugins.
+ * One plugin per area (health probes, self-service, lockout replies, and the web chat and helpdesk
+ * console under /web/ when WEB_USERS names people).
  * Auth: `Authorization: Bearer <token>` per frontend (HTTP_API_TOKENS, constant-time compare);
- * approvals need a helpdesk tool's token (HTTP_API_APPROVER_TOKENS). `Idempotency-Key` on creates =
+ * approvals need a helpdesk person's own token (HTTP_API_APPROVER_TOKENS) and approve as that person. `Idempotency-Key` on creates =
  * the frontend's request ID. Errors: `{error: {code, message, details}}`. Start in-process with
  * `startHttpApi` (port 0 in tests).
  */
@@ -24,6 +24,7 @@ import { errorHandler, type HttpApiLog, HttpError, sendError, toHttpError } from
 import { healthRoutes } from './routes/health.js';
 import { lockoutRoutes } from './routes/lockout.js';
 import { selfServiceRoutes } from './routes/self-service.js';
+import { webRoutes, type WebRoutesOptions } from './routes/web.js';
 
 export interface HttpApiOptions {
   selfService: SelfServiceClient;
@@ -44,6 +45,8 @@ export interface HttpApiOptions {
   /** Browser origins allowed by CORS (a web chat page elsewhere); default none. */
   corsOrigins?: string[];
   log?: HttpApiLog;
+  /** The web chat and helpdesk console (`/web/`), served when people are configured (WEB_USERS). */
+  web?: Omit<WebRoutesOptions, 'selfService' | 'client'>;
 }
 
 export interface RunningHttpApi {
@@ -120,6 +123,7 @@ export async function buildHttpApi(opts: HttpApiOptions): Promise<FastifyInstanc
   await app.register(healthRoutes, { client });
   await app.register(selfServiceRoutes, { ...tokens, selfService: opts.selfService, perChatUserPerMinute: opts.perChatUserPerMinute ?? 20, ...(opts.log ? { log: opts.log } : {}) });
   await app.register(lockoutRoutes, { ...tokens, client });
+  if (opts.web && opts.web.users.length > 0) await app.register(webRoutes, { ...opts.web, selfService: opts.selfService, client });
   app.get('/openapi.json', { config: { rateLimit: false }, schema: { hide: true } }, async (request) => {
     const doc = app.swagger() as Record<string, unknown>;
     return { ...doc, servers: [{ url: `${request.protocol}://${request.host}` }] };

@@ -11,7 +11,8 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
 
 const SLACK = 'slack-token-0123456789abcdef';
-const APPROVER = 'helpdesk-portal-token-0123456789';
+const APPROVER = 'helpdesk-portal-token-0123456789'; // carol's, helpdesk
+const FRANK = 'frank-approver-token-0123456789'; // frank is not helpdesk
 
 describe('self-service under abuse (HTTP API, dev server, simulator)', () => {
   let temporal: TestTemporal;
@@ -36,7 +37,7 @@ describe('self-service under abuse (HTTP API, dev server, simulator)', () => {
     env = await startSelfServiceEnv(temporal, { DAILY_LIMIT_PASSWORD_RESET: '5' });
     lingering = await startSelfServiceEnv(temporal, { SELF_SERVICE_ANSWER_LINGER: process.env.BREAK_LINGER ?? '10s', DAILY_LIMIT_PASSWORD_RESET: '5' }, env.sim);
     // Rate limits out of the way: these tests are about what reaches Temporal (http-api.test.ts tests the limits).
-    const options = { tokens: [{ frontend: 'slack', token: SLACK }], approverTokens: [{ name: 'portal', token: APPROVER }], port: 0, perChatUserPerMinute: 10_000, perFrontendPerMinute: 10_000 };
+    const options = { tokens: [{ frontend: 'slack', token: SLACK }], approverTokens: [{ name: 'carol@example.com', token: APPROVER }, { name: 'frank@example.com', token: FRANK }], port: 0, perChatUserPerMinute: 10_000, perFrontendPerMinute: 10_000 };
     api = await startHttpApi({ selfService: env.selfService, ...options });
     lingeringApi = await startHttpApi({ selfService: lingering.selfService, ...options });
   });
@@ -139,14 +140,15 @@ describe('self-service under abuse (HTTP API, dev server, simulator)', () => {
     for (let i = 0; i < 60; i += 10) owner.push(...(await Promise.all(Array.from({ length: 10 }, () => post('/v1/password-resets', rid(), { requester: requester(admin.login) })))));
     const busy = owner.filter((r) => r.status === 503);
     assert.equal(busy.length, 61 - 50, `requests beyond the per-run cap are turned away: ${owner.map((r) => r.status).join(',')}`);
-    // Approval attempts by a non-helpdesk user are capped per approver (no more Okta calls for them)...
+    // Approval attempts by a non-helpdesk user (with their own approver token) are capped per approver...
+    const frank = await env.sim.control.getUser('frank@example.com');
     await env.sim.control.clearRequests();
     const tries = [];
     for (let i = 0; i < 12; i++) {
-      tries.push((await call('POST', `/v1/requests/${created.body.id}/approval`, { token: APPROVER, body: { decision: 'approve', approver: mallory.login, reason: 'flood' } })).status);
+      tries.push((await call('POST', `/v1/requests/${created.body.id}/approval`, { token: FRANK, body: { decision: 'approve', approver: 'frank@example.com', reason: 'flood' } })).status);
     }
     assert.ok(tries.every((s) => s === 403 || s === 503), tries.join(','));
-    const checks = await env.sim.control.requests({ pathPrefix: `/api/v1/users/${mallory.id}/groups`, method: 'GET' });
+    const checks = await env.sim.control.requests({ pathPrefix: `/api/v1/users/${frank.id}/groups`, method: 'GET' });
     assert.ok(checks.length <= 5, `at most 5 checks of one approver: ${checks.length}`);
     // ...and the genuine approver still gets through.
     const ok = await call('POST', `/v1/requests/${created.body.id}/approval`, { token: APPROVER, body: { decision: 'approve', approver: 'carol@example.com', reason: 'verified' } });

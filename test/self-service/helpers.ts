@@ -6,6 +6,8 @@ import { createDataConverter } from '../../client/data-converter.js';
 import { SelfServiceClient } from '../../client/self-service-client.js';
 import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js';
 import type { AppConfig } from '../../temporal.config.js';
+import { lockoutWorkflowId } from '../../workflows/lockout/messages.js';
+import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
 import { createProjectActivities } from '../../workers/activities.js';
 import { startTestWorkers, testConfig, type RunningWorkers, type TestTemporal } from '../helpers/temporal.js';
 
@@ -105,3 +107,14 @@ export async function startSelfServiceEnv(
 
 export const requester = (login: string) => ({ chatUserId: `chat-${login.split('@')[0]}`, email: login });
 export const rid = () => randomUUID();
+
+/** Locks a simulator user and starts the real lockout workflow for it under `ask-user`, as the poller would. */
+export async function startAskUserLockout(env: SelfServiceEnv, user: { id: string; login: string }) {
+  const { events } = await env.sim.control.lockUser(user.id, { via: 'failed-signins' });
+  const lock = events.find((e) => e.eventType === 'user.account.lock')!;
+  return env.client.workflow.start(lockoutWorkflow, {
+    workflowId: lockoutWorkflowId(user.id),
+    taskQueue: env.config.temporal.taskQueue,
+    args: [{ user, firstEvent: { uuid: lock.uuid, eventType: lock.eventType, published: lock.published }, policy: 'ask-user', askUserTimeoutMs: 60_000, oktaTaskQueue: env.config.temporal.oktaTaskQueue }],
+  });
+}

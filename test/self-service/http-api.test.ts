@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startHttpApi, type RunningHttpApi } from '../../client/http-api/server.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { lockoutStateQuery, lockoutWorkflowId } from '../../workflows/lockout/messages.js';
-import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
+import { lockoutStateQuery } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
-import { requester, rid, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
+import { requester, rid, startAskUserLockout, startSelfServiceEnv, type SelfServiceEnv } from './helpers.js';
 
 const SLACK = 'slack-token-0123456789abcdef';
 const TEAMS = 'teams-token-0123456789abcdef';
-const APPROVER = 'helpdesk-portal-token-0123456789';
+const APPROVER = 'helpdesk-portal-token-0123456789'; // carol's (helpdesk)
+const FRANK = 'frank-approver-token-0123456789'; // frank is not helpdesk
 
 describe('HTTP API for chat frontends (loopback)', () => {
   let temporal: TestTemporal;
@@ -31,7 +31,7 @@ describe('HTTP API for chat frontends (loopback)', () => {
     temporal = await testTemporal();
     env = await startSelfServiceEnv(temporal);
     api = await startHttpApi({ selfService: env.selfService, tokens: [{ frontend: 'slack', token: SLACK }, { frontend: 'teams', token: TEAMS }],
-      approverTokens: [{ name: 'helpdesk-portal', token: APPROVER }],
+      approverTokens: [{ name: 'carol@example.com', token: APPROVER }, { name: 'frank@example.com', token: FRANK }],
       port: 0,
     });
   });
@@ -132,12 +132,19 @@ describe('HTTP API for chat frontends (loopback)', () => {
     assert.equal(frontendToken.status, 403, 'a chat frontend token cannot approve');
     assert.equal(frontendToken.body.error.code, 'approver_token_required');
     assert.equal((await approval('wrong-token-0123456789', { decision: 'approve', approver: 'carol@example.com', reason: 'x' })).status, 401);
-    const nope = await approval(APPROVER, { decision: 'approve', approver: employee.login, reason: 'sure' });
-    assert.equal(nope.status, 403);
+    const nope = await approval(FRANK, { decision: 'approve', approver: 'frank@example.com', reason: 'sure' });
+    assert.equal(nope.status, 403, 'the workflow refuses a person who is not helpdesk');
     assert.equal(nope.body.error.code, 'approver_not_allowed');
+    // A token approves only as its own person: frank's token cannot name carol (nor carol's anyone else).
+    for (const [token, approver] of [[FRANK, 'carol@example.com'], [APPROVER, employee.login]] as const) {
+      const posing = await approval(token, { decision: 'approve', approver, reason: 'sure' });
+      assert.equal(posing.status, 403, `${approver} named by someone else's token`);
+      assert.equal(posing.body.error.code, 'approver_not_allowed');
+    }
+    assert.equal((await env.selfService.operatorView(created.body.id)).approval?.decision, undefined, 'nothing was decided');
     const malformed = await approval(APPROVER, { decision: 'maybe', approver: 'carol@example.com' });
     assert.equal(malformed.status, 400);
-    const yes = await approval(APPROVER, { decision: 'approve', approver: 'carol@example.com', reason: 'called back' });
+    const yes = await approval(APPROVER, { decision: 'approve', reason: 'called back' }); // the token's person approves
     assert.equal(yes.status, 200, JSON.stringify(yes.body));
     assert.equal(yes.body.accepted, true);
     assert.equal(yes.body.request.approval.decision, 'approved');
@@ -232,13 +239,7 @@ describe('HTTP API for chat frontends (loopback)', () => {
     // The real lockout workflow (ask-user) on the real workers: the HTTP reply unlocks the user.
     const login = `locked.${rid()}@example.com`;
     const user = await env.sim.control.createUser({ login });
-    const { events } = await env.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    const lock = events.find((e) => e.eventType === 'user.account.lock')!;
-    const handle = await env.client.workflow.start(lockoutWorkflow, {
-      workflowId: lockoutWorkflowId(user.id),
-      taskQueue: env.config.temporal.taskQueue,
-      args: [{ user: { id: user.id, login }, firstEvent: { uuid: lock.uuid, eventType: lock.eventType, published: lock.published }, policy: 'ask-user', askUserTimeoutMs: 60_000, oktaTaskQueue: env.config.temporal.oktaTaskQueue }],
-    });
+    const handle = await startAskUserLockout(env, { id: user.id, login });
     await eventually('the user asked', async () => (await handle.query(lockoutStateQuery)).phase === 'awaiting-user');
     const reply = { answer: 'yes', email: login, chatUserId: 'U123LOCKED', respondent: 'slack:U123LOCKED' };
     const sent = await call('POST', `/v1/lockouts/${user.id}/reply`, { body: reply });

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { decodeRequestRef, type SelfServiceClient, type SelfServiceReply } from '../../self-service-client.js';
-import { type ApiTokens, callerOf, requireApprover, requireFrontend } from '../auth.js';
+import { type ApiTokens, approverOf, callerOf, requireApprover, requireFrontend } from '../auth.js';
 import { type HttpApiLog, HttpError, REFUSAL_STATUS } from '../errors.js';
 import {
   ApprovalBodySchema,
@@ -24,6 +24,15 @@ export interface SelfServiceRoutesOptions extends ApiTokens {
 }
 
 const errors = (codes: Record<number, string>) => Object.fromEntries(Object.entries(codes).map(([code, description]) => [code, ErrorSchema.describe(description)]));
+
+/** A refused request answers with its status and code (shared with the web chat). */
+export const refusedOr = (reply: SelfServiceReply): SelfServiceReply => {
+  if (reply.status === 'refused' && reply.refusal) {
+    const [status, code] = REFUSAL_STATUS[reply.refusal.code];
+    throw new HttpError(status, code, reply.refusal.message, { request: reply });
+  }
+  return reply;
+};
 
 export const selfServiceRoutes: FastifyPluginAsync<SelfServiceRoutesOptions> = async (app, opts) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -50,14 +59,6 @@ export const selfServiceRoutes: FastifyPluginAsync<SelfServiceRoutesOptions> = a
     const ref = decodeRequestRef(id);
     if (!ref || !ref.requestId.startsWith(`${callerOf(request)}:`)) throw new HttpError(404, 'not_found', 'no such request');
     return id;
-  };
-
-  const refusedOr = (reply: SelfServiceReply): SelfServiceReply => {
-    if (reply.status === 'refused' && reply.refusal) {
-      const [status, code] = REFUSAL_STATUS[reply.refusal.code];
-      throw new HttpError(status, code, reply.refusal.message, { request: reply });
-    }
-    return reply;
   };
 
   for (const [path, action] of [['/v1/password-resets', 'reset-password'], ['/v1/mfa-resets', 'reset-mfa']] as const) {
@@ -134,8 +135,9 @@ export const selfServiceRoutes: FastifyPluginAsync<SelfServiceRoutesOptions> = a
       schema: {
         summary: 'A helpdesk approver approves or denies a request',
         description:
-          'Needs an approver token (HTTP_API_APPROVER_TOKENS) of the helpdesk tool, not a chat frontend token. The workflow ' +
-          'still checks the named approver: helpdesk staff, neither the account owner nor a requester of the run.',
+          'Needs a personal approver token (HTTP_API_APPROVER_TOKENS, `login:token`), not a chat frontend token. The approver is ' +
+          'the person the token belongs to (`approver` may be omitted; naming anyone else is 403 approver_not_allowed). The ' +
+          'workflow still checks that person: helpdesk staff, neither the account owner nor a requester of the run.',
         operationId: 'decideApproval',
         security: [{ approverBearer: [] }],
         params: RequestIdParamsSchema,
@@ -145,7 +147,7 @@ export const selfServiceRoutes: FastifyPluginAsync<SelfServiceRoutesOptions> = a
           ...errors({
             400: 'Malformed body',
             401: 'Unauthorized',
-            403: 'approver_token_required: a frontend token was used; approver_not_allowed: the approver may not decide this request',
+            403: 'approver_token_required: a frontend token was used; approver_not_allowed: the token belongs to someone else than `approver`, or that person may not decide this request',
             404: 'No such request',
             409: 'Not waiting for approval',
             503: 'approver_check_failed: the approver could not be checked in Okta right now; try again',
@@ -156,8 +158,12 @@ export const selfServiceRoutes: FastifyPluginAsync<SelfServiceRoutesOptions> = a
     async (request) => {
       const id = request.params.id;
       if (!decodeRequestRef(id)) throw new HttpError(404, 'not_found', 'no such request');
-      const result = await opts.selfService.decideApproval(id, request.body);
-      opts.log?.('info', 'http api: approval', { via: callerOf(request), approver: request.body.approver, decision: request.body.decision, accepted: result.accepted });
+      const approver = approverOf(request);
+      if (request.body.approver !== undefined && request.body.approver.trim().toLowerCase() !== approver) {
+        throw new HttpError(403, 'approver_not_allowed', 'this approver token belongs to another person: it approves only as that person');
+      }
+      const result = await opts.selfService.decideApproval(id, { ...request.body, approver });
+      opts.log?.('info', 'http api: approval', { approver, decision: request.body.decision, accepted: result.accepted });
       if (!result.accepted) {
         const code = result.code ?? (result.view.phase === 'awaiting-approval' && !result.view.approval?.decision ? 'not-allowed' : 'not-awaiting');
         if (code === 'check-failed') throw new HttpError(503, 'approver_check_failed', result.message);
