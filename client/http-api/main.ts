@@ -45,7 +45,7 @@ const api =
         port: ss.httpApi.port,
         ...ss.httpApi.rateLimits,
         corsOrigins: ss.httpApi.corsOrigins,
-        web: { users: ss.httpApi.webUsers, helpdeskLogins: ss.helpdesk.logins, taskQueue: config.temporal.taskQueue, ...(config.okta ? { orgUrl: config.okta.orgUrl } : {}) },
+        web: { users: ss.httpApi.webUsers, helpdeskLogins: ss.helpdesk.logins, taskQueue: config.temporal.taskQueue, minutesPerTicket: config.report.minutesPerTicket, ...(config.okta ? { orgUrl: config.okta.orgUrl } : {}) },
         log,
       })
     : undefined;

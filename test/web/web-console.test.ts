@@ -136,6 +136,8 @@ describe('web chat and helpdesk console (headless Chromium)', () => {
     await row.getByRole('button', { name: `Approve Password reset for ${admin.login}` }).click();
     await console.locator('#console-status').filter({ hasText: 'Approved' }).waitFor({ timeout: TIMEOUT });
     await row.waitFor({ state: 'detached', timeout: TIMEOUT }); // the console reloaded: nothing left to decide
+    // The helpdesk lead's report, on the same page.
+    await console.locator('#report').filter({ hasText: 'helpdesk minutes saved' }).waitFor({ timeout: TIMEOUT });
 
     await asking.locator('#reset-link').waitFor({ timeout: TIMEOUT });
     const view = await env.selfService.operatorView(`reset-password/${admin.login}`);
@@ -160,6 +162,7 @@ describe('web chat and helpdesk console (headless Chromium)', () => {
     assert.equal((await call('POST', '/web/api/password-reset', { Cookie: session, 'Idempotency-Key': 'web-x2' })).status, 403, 'no CSRF token');
     assert.equal((await call('POST', '/web/api/password-reset', { Cookie: session, 'Idempotency-Key': 'web-x3', 'X-CSRF-Token': csrf, Origin: 'https://evil.example' })).status, 403, 'foreign origin');
     assert.equal((await call('GET', '/web/api/console', { Cookie: session })).status, 403, 'the console is for helpdesk');
+    assert.equal((await call('GET', '/web/api/report', { Cookie: session })).status, 403, 'so is the report');
     const approve = await call('POST', '/web/api/console/approval', { Cookie: session, 'X-CSRF-Token': csrf }, { id: `reset-password/${admin.login}`, decision: 'approve', reason: 'x' });
     assert.equal(approve.status, 403);
   });

@@ -23,6 +23,7 @@ import { listRuns } from '../../visibility.js';
 import { HttpError } from '../errors.js';
 import { consoleData } from '../web/console-data.js';
 import { cookieValue, csrfMatches, SESSION_COOKIE, sessionCookie, type WebSession, WebSessions } from '../web/sessions.js';
+import { aggregateReport, collectReportRuns, formatReport } from '../../report.js';
 import { refusedOr } from './self-service.js';
 
 export interface WebRoutesOptions {
@@ -36,6 +37,8 @@ export interface WebRoutesOptions {
   /** The poller's org, for its status on the console. */
   orgUrl?: string;
   sessionTtlMs?: number;
+  /** Helpdesk minutes one avoided ticket costs (the console's report). */
+  minutesPerTicket?: number;
 }
 
 /** Requests from the web chat are scoped to this frontend name. */
@@ -53,6 +56,7 @@ const KeyHeaders = z.object({ 'idempotency-key': z.string().regex(/^[A-Za-z0-9._
 const IdParams = z.object({ id: z.string().min(1).max(1200) });
 const FactorsBody = z.object({ factorIds: z.array(z.string().min(1).max(64)).min(1).max(20) }).strict();
 const LockoutReplyBody = z.object({ answer: z.enum(['yes', 'no']) }).strict();
+const ReportQuery = z.object({ days: z.coerce.number().int().min(1).max(400).default(30) });
 const ApprovalBody = z.object({ id: z.string().min(1).max(1200), decision: ApprovalDecisionSchema.shape.decision, reason: ApprovalDecisionSchema.shape.reason }).strict();
 
 export const webRoutes: FastifyPluginAsync<WebRoutesOptions> = async (app, opts) => {
@@ -154,6 +158,14 @@ export const webRoutes: FastifyPluginAsync<WebRoutesOptions> = async (app, opts)
 
   // Helpdesk console.
   app.get('/web/api/console', { ...hidden, onRequest: signedIn, preHandler: requireHelpdesk }, async () => consoleData(opts.client, opts.selfService, opts.taskQueue, opts.orgUrl));
+  // The same report as `npm run cli -- report`, for the helpdesk lead.
+  api.get('/web/api/report', { onRequest: signedIn, preHandler: requireHelpdesk, schema: { hide: true, querystring: ReportQuery } }, async (request) => {
+    const until = new Date();
+    const since = new Date(until.getTime() - request.query.days * 86_400_000);
+    const { runs, truncated } = await collectReportRuns(opts.client, { since });
+    const report = aggregateReport(runs, { since, until, minutesPerTicket: opts.minutesPerTicket ?? 15 });
+    return { report, truncated, text: formatReport(report, truncated) };
+  });
   api.post('/web/api/console/approval', { onRequest: changing, preHandler: requireHelpdesk, schema: { hide: true, body: ApprovalBody } }, async (request) => {
     if (!decodeRequestRef(request.body.id) && !/^reset-(password|mfa)\//.test(request.body.id)) throw new HttpError(404, 'not_found', 'no such request');
     const approver = person(request).email;

@@ -1,6 +1,6 @@
 // The helpdesk console: requests waiting for approval (approve or deny as the signed-in person),
-// recent lockouts with their outcomes, and the poller's status (with the storm breaker's when the
-// poller reports one).
+// recent lockouts with their outcomes, the poller's status (with the storm breaker's when the poller
+// reports one) and the report of the last 30 days.
 import { $, api, el, focus, withSession } from './common.js';
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
@@ -78,6 +78,7 @@ async function load() {
         data.lockouts.map((l) => el('tr', {}, el('td', {}, l.login ?? l.userId ?? l.workflowId), el('td', {}, l.status), el('td', {}, l.outcome ?? '–'), el('td', {}, when(l.startedAt)), el('td', {}, when(l.closedAt))))),
     );
     $('poller').replaceChildren(pollerView(data.poller));
+    $('report').textContent = (await api('GET', '/web/api/report?days=30')).text;
   } catch (err) {
     $('console-status').textContent = err.status === 403 ? 'The console is for helpdesk staff.' : `Could not load: ${err.message}`;
   } finally {
