@@ -5,19 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startOrReconfigurePoller, stopLockoutPoller } from '../../client/lockout-client.js';
-import { lockoutPollerWorkflowId, lockoutStateQuery, lockoutWorkflowId, type LockoutState } from '../../workflows/lockout/messages.js';
+import { lockoutPollerWorkflowId, lockoutStateQuery, lockoutWorkflowId } from '../../workflows/lockout/messages.js';
 import { loadConfig } from '../../temporal.config.js';
 import { eventually } from '../helpers/eventually.js';
-import { lockoutFixture, type LockoutFixture } from './fixture.js';
+import { lockoutFixture, lockoutResult, type LockoutFixture } from './fixture.js';
 
-async function latestResult(f: LockoutFixture, userId: string): Promise<LockoutState> {
-  const handle = await eventually(`a lockout workflow for ${userId}`, async () => {
-    const h = f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId));
-    await h.describe();
-    return h;
-  }, 30_000);
-  return (await handle.result()) as LockoutState;
-}
 
 const unlockCalls = async (f: LockoutFixture, userId: string) =>
   (await f.sim.control.requests({ pathPrefix: `/api/v1/users/${userId}/lifecycle/unlock`, method: 'POST' })).filter((c) => c.status < 300).length;
@@ -70,13 +62,13 @@ describe('lockout episodes', () => {
       250,
     );
     f.notifier.onNotify = undefined;
-    for (const id of held) assert.equal((await latestResult(f, id)).passes, 2, 'the same child looked again');
+    for (const id of held) assert.equal((await lockoutResult(f, id)).passes, 2, 'the same child looked again');
   });
 
   it('a common unlock costs two Okta calls (three with protected groups on) and at most 36 history events', async () => {
     const user = await f.sim.control.createUser({ login: 'lean@example.com' });
     await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    const state = await latestResult(f, user.id);
+    const state = await lockoutResult(f, user.id);
     assert.equal(state.outcome, 'unlocked');
     assert.equal(state.statusAfter, 'ACTIVE');
     const calls = await f.sim.control.requests({ pathPrefix: `/api/v1/users/${user.id}` });
@@ -95,7 +87,7 @@ describe('lockout episodes', () => {
     const user = await f.sim.control.createUser({ login: 'refused@example.com' });
     await f.sim.control.setFaults([{ endpoint: `/api/v1/users/${user.id}/lifecycle/unlock`, type: '403' }]);
     await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    const state = await latestResult(f, user.id);
+    const state = await lockoutResult(f, user.id);
     await f.sim.control.clearFaults();
     assert.equal(state.outcome, 'failed');
     assert.match(state.error ?? '', /403|E0000006|permission/i);
@@ -120,7 +112,7 @@ describe('lockout episodes', () => {
     assert.equal(state.settings?.pageSize, 7);
     const user = await f.sim.control.createUser({ login: 'after.reconfigure@example.com' });
     await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    assert.equal((await latestResult(f, user.id)).outcome, 'notified-only');
+    assert.equal((await lockoutResult(f, user.id)).outcome, 'notified-only');
 
     assert.equal(await stopLockoutPoller(f.temporal.client, f.sim.url, 'test'), true);
     await handle.result();

@@ -100,3 +100,13 @@ export async function nextEpisode(f: LockoutFixture, userId: string, previousRun
   const state = (await f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId), runId).result()) as LockoutState;
   return { runId, state };
 }
+
+/** Waits for the user's current lockout workflow to appear and finish; returns its final state. */
+export async function lockoutResult(f: LockoutFixture, userId: string): Promise<LockoutState> {
+  const handle = await eventually(`a lockout workflow for ${userId}`, async () => {
+    const h = f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId));
+    await h.describe();
+    return h;
+  }, 30_000);
+  return (await handle.result()) as LockoutState;
+}

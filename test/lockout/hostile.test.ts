@@ -5,18 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { resetPollerCursor } from '../../client/lockout-client.js';
-import { lockoutWorkflowId, type LockoutState } from '../../workflows/lockout/messages.js';
+import { lockoutWorkflowId } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
-import { lockoutFixture, type LockoutFixture } from './fixture.js';
+import { lockoutFixture, lockoutResult, type LockoutFixture } from './fixture.js';
 
-async function resultOf(f: LockoutFixture, userId: string): Promise<LockoutState> {
-  const handle = await eventually(`a lockout workflow for ${userId}`, async () => {
-    const h = f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId));
-    await h.describe();
-    return h;
-  }, 30_000);
-  return (await handle.result()) as LockoutState;
-}
 
 async function runsOf(f: LockoutFixture, userId: string): Promise<number> {
   let n = 0;
@@ -53,13 +45,13 @@ describe('lockout poller: hostile System Log content', () => {
       actor: { id: `00u${'A'.repeat(1_197)}`, type: 'User', alternateId: 'long.id@example.com', displayName: 'Long Id' },
       outcome: { result: 'FAILURE', reason: 'LOCKED_OUT' },
     });
-    for (const user of users) assert.equal((await resultOf(f, user.id)).outcome, 'unlocked');
+    for (const user of users) assert.equal((await lockoutResult(f, user.id)).outcome, 'unlocked');
     const report = await eventually('the long id reported', async () => (await f.pollerState()).recentSkipped.find((s) => s.uuid === longId.uuid));
     assert.match(report.why, /names no user|not an Okta user id/);
     // And the poller keeps going.
     const after = await f.sim.control.createUser({ login: 'after.huge@example.com' });
     await f.sim.control.lockUser(after.id, { via: 'failed-signins' });
-    assert.equal((await resultOf(f, after.id)).outcome, 'unlocked');
+    assert.equal((await lockoutResult(f, after.id)).outcome, 'unlocked');
     assert.equal((await f.pollerState()).lastPollError, undefined);
   });
 
@@ -78,7 +70,7 @@ describe('lockout poller: hostile System Log content', () => {
       return undefined;
     });
     assert.ok(found);
-    assert.equal((await resultOf(f, user.id)).outcome, 'unlocked');
+    assert.equal((await lockoutResult(f, user.id)).outcome, 'unlocked');
     // Once Okta's own links come back, the cursor is used again and the poller is healthy.
     const healthy = await eventually('the poller healthy again', async () => {
       const s = await f.pollerState();
@@ -92,7 +84,7 @@ describe('lockout poller: hostile System Log content', () => {
   it('an operator resets the cursor to an earlier time: events already handled are not handled again', async () => {
     const user = await f.sim.control.createUser({ login: 'reset.cursor@example.com' });
     await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    assert.equal((await resultOf(f, user.id)).outcome, 'unlocked');
+    assert.equal((await lockoutResult(f, user.id)).outcome, 'unlocked');
     const before = await f.pollerState();
     await resetPollerCursor(f.temporal.client, f.sim.url, new Date(Date.now() - 10 * 60_000).toISOString(), 'test');
     // The reset re-reads every event of the last ten minutes, this user's lock among them.
@@ -125,6 +117,6 @@ describe('lockout poller: hostile System Log content', () => {
     await f.sim.control.clearFaults();
     assert.equal(after.lockoutsStarted - before.lockoutsStarted, users.length, 'every lockout found by the one poll');
     await handle.signal('resumePoller', {});
-    for (const user of users) assert.equal((await resultOf(f, user.id)).outcome, 'unlocked');
+    for (const user of users) assert.equal((await lockoutResult(f, user.id)).outcome, 'unlocked');
   });
 });

@@ -4,22 +4,13 @@ import { testTemporal } from '../helpers/temporal.js';
 import { generateKeyPair, exportPKCS8 } from 'jose';
 import { createProjectActivities } from '../../workers/activities.js';
 import { loadConfig } from '../../temporal.config.js';
-import { lockoutWorkflowId, type LockoutState } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
-import { lockoutFixture, type LockoutFixture } from './fixture.js';
+import { lockoutFixture, lockoutResult, type LockoutFixture } from './fixture.js';
 
 after(async () => {
   await (await testTemporal()).close();
 });
 
-async function unlockedBy(f: LockoutFixture, userId: string): Promise<LockoutState> {
-  const handle = await eventually(`a lockout workflow for ${userId}`, async () => {
-    const h = f.temporal.client.workflow.getHandle(lockoutWorkflowId(userId));
-    await h.describe();
-    return h;
-  }, 30_000);
-  return (await handle.result()) as LockoutState;
-}
 
 describe('lockout pipeline under Okta faults', () => {
   let f: LockoutFixture;
@@ -55,14 +46,14 @@ describe('lockout pipeline under Okta faults', () => {
       const next = Date.parse(logs[i + 1]!.at);
       assert.ok(next >= r.rateLimitReset! * 1000, `read again ${r.rateLimitReset! * 1000 - next} ms before the limit reset`);
     });
-    assert.equal((await unlockedBy(f, user.id)).outcome, 'unlocked');
+    assert.equal((await lockoutResult(f, user.id)).outcome, 'unlocked');
   });
 
   it('retries 500s from Okta until the unlock goes through', async () => {
     await f.sim.control.setFaults([{ endpoint: '/api/v1/users', method: 'POST', type: '500', times: 2 }]);
     const user = await f.sim.control.createUser({ login: 'flaky.okta@example.com' });
     await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    const state = await unlockedBy(f, user.id);
+    const state = await lockoutResult(f, user.id);
     await f.sim.control.clearFaults();
     assert.equal(state.outcome, 'unlocked');
     const unlocks = await f.sim.control.requests({ pathPrefix: `/api/v1/users/${user.id}/lifecycle/unlock` });
@@ -82,7 +73,7 @@ describe('lockout pipeline under Okta faults', () => {
     // Locked while no worker ran the first part of the restart: also picked up.
     const late = await f.sim.control.createUser({ login: 'crash.c@example.com' });
     await f.sim.control.lockUser(late.id, { via: 'failed-signins' });
-    for (const u of [...users, late]) assert.equal((await unlockedBy(f, u.id)).outcome, 'unlocked');
+    for (const u of [...users, late]) assert.equal((await lockoutResult(f, u.id)).outcome, 'unlocked');
     await f.sim.control.clearFaults();
     for (const u of [...users, late]) {
       const calls = await f.sim.control.requests({ pathPrefix: `/api/v1/users/${u.id}/lifecycle/unlock`, method: 'POST' });
@@ -105,7 +96,7 @@ describe('lockout poller continue-as-new', () => {
     const firstRunId = (await handle.describe()).runId;
     const first = await f.sim.control.createUser({ login: 'before.can@example.com' });
     await f.sim.control.lockUser(first.id, { via: 'failed-signins' });
-    assert.equal((await unlockedBy(f, first.id)).outcome, 'unlocked');
+    assert.equal((await lockoutResult(f, first.id)).outcome, 'unlocked');
     const runs = await eventually('two continue-as-new', async () => {
       const s = await f.pollerState();
       return s.runsSoFar >= 2 ? s : undefined;
@@ -113,7 +104,7 @@ describe('lockout poller continue-as-new', () => {
     assert.notEqual((await handle.describe()).runId, firstRunId);
     const second = await f.sim.control.createUser({ login: 'after.can@example.com' });
     await f.sim.control.lockUser(second.id, { via: 'failed-signins' });
-    assert.equal((await unlockedBy(f, second.id)).outcome, 'unlocked');
+    assert.equal((await lockoutResult(f, second.id)).outcome, 'unlocked');
     const final = await f.pollerState();
     // Each lock wrote exactly one user.account.lock (failed sign-ins are not lockout events): two seen, two started.
     assert.equal(final.eventsSeen, 2);
