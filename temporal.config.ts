@@ -159,6 +159,8 @@ const envSchema = z.object({
   LOCKOUT_NOTIFY_MAX_PER_DAY: z.coerce.number().int().min(0).max(100).default(4),
   /** Members of PROTECTED_GROUPS are never unlocked automatically: the helpdesk approves. */
   LOCKOUT_PROTECT_GROUPS: bool(true),
+  /** How long a worker trusts its copy of the protected groups' members (0: read each locked user's groups). */
+  LOCKOUT_PROTECTED_CACHE_TTL: duration('60s', { allowZero: true }),
 
   NOTIFIER: z.enum(['log', 'webhook']).default('log'),
   NOTIFIER_WEBHOOK_URL: optionalUrl,
@@ -283,6 +285,8 @@ export interface AppConfig {
   oktaMaxRequestsPerSecond: number;
   oktaLogMaxRequestsPerSecond: number;
   oktaActivityTimeoutMs: number;
+  /** Worker-level cache of PROTECTED_GROUPS members for the lockout check; 0 = off. */
+  protectedMembersCacheTtlMs: number;
   workerMaxCachedWorkflows: number;
   workflowBundlePath?: string;
   lockout: {
@@ -470,6 +474,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     oktaMaxRequestsPerSecond: e.OKTA_MAX_REQUESTS_PER_SECOND,
     oktaLogMaxRequestsPerSecond: e.OKTA_LOG_MAX_REQUESTS_PER_SECOND,
     oktaActivityTimeoutMs: e.OKTA_ACTIVITY_TIMEOUT,
+    protectedMembersCacheTtlMs: e.LOCKOUT_PROTECTED_CACHE_TTL,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
     lockout: {
@@ -788,6 +793,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     oktaMaxRequestsPerSecond: config.oktaMaxRequestsPerSecond,
     oktaLogMaxRequestsPerSecond: config.oktaLogMaxRequestsPerSecond,
     lockout: config.lockout,
+    protectedMembersCacheTtlMs: config.protectedMembersCacheTtlMs,
     // Webhook URLs often carry a token in their path (Slack's do): print the origin only.
     notifier: config.notifier.kind === 'webhook' ? { kind: 'webhook', origin: new URL(config.notifier.url).origin } : config.notifier,
     features: config.features,

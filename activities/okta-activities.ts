@@ -1,5 +1,8 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
 import type { MalformedLogEvent, OktaClient } from './okta/client.js';
 import { OktaApiError, OktaResponseShapeError, toApplicationFailure } from './okta/errors.js';
+import type { ProtectedMembersCache } from './okta/protected-members.js';
 import { projectLogEvent, type LogEvent, type User, type UserFactor } from './okta/schemas.js';
 
 export { OktaFailureType } from './okta/errors.js';
@@ -35,6 +38,29 @@ export interface OktaGroupSummary {
   name: string;
 }
 
+export const OktaCheckLockoutInputSchema = z.object({
+  userId: z.string().min(1).max(100),
+  /** PROTECTED_GROUPS as the episode's decision carries them (bounded like the decision). */
+  protectedGroups: z.array(z.string().min(1).max(200)).max(20).optional(),
+});
+export type OktaCheckLockoutInput = z.input<typeof OktaCheckLockoutInputSchema>;
+
+export interface OktaLockoutCheck {
+  /** As `oktaGetUser`: null when the user is gone. */
+  user: OktaUserSummary | null;
+  /**
+   * Whether the user is in a protected group, from the worker's member cache; absent when no groups
+   * were given, the user is not LOCKED_OUT (nothing to decide), or the cache cannot tell: then the
+   * caller reads the user's groups (`oktaListUserGroups`).
+   */
+  protectedMember?: boolean;
+}
+
+export interface OktaActivityDeps {
+  /** Protected-group members shared by every check on this worker; none: every check reads the user's groups. */
+  protectedMembers?: ProtectedMembersCache;
+}
+
 export type OktaUnlockResult = { outcome: 'unlocked' } | { outcome: 'not-locked' };
 
 export interface OktaFactorSummary {
@@ -52,7 +78,15 @@ export interface OktaFactorSummary {
  * (it lands in workflow history). Outcomes that are normal business results — user gone, already
  * unlocked, factor already removed — are returned as values, not thrown.
  */
-export function createOktaActivities(okta: OktaClient) {
+export function createOktaActivities(okta: OktaClient, deps: OktaActivityDeps = {}) {
+  const getUserOrNull = async (idOrLogin: string): Promise<OktaUserSummary | null> => {
+    try {
+      return summarizeUser(await okta.getUser(idOrLogin));
+    } catch (err) {
+      if (isOktaError(err, 404, 'E0000007')) return null;
+      throw err;
+    }
+  };
   return {
     async oktaReadLogPage(input: OktaReadLogPageInput): Promise<OktaLogPage> {
       return edge(async () => {
@@ -69,13 +103,22 @@ export function createOktaActivities(okta: OktaClient) {
 
     /** `null` when Okta says 404 E0000007 (deleted user): a normal outcome. */
     async oktaGetUser(idOrLogin: string): Promise<OktaUserSummary | null> {
+      return edge(() => getUserOrNull(idOrLogin));
+    },
+
+    /**
+     * The lockout child's first look: the user (one Okta call) and, when it is locked out, whether it
+     * is protected, from the worker's group-member cache (group reads amortised over every check).
+     */
+    async oktaCheckLockout(input: OktaCheckLockoutInput): Promise<OktaLockoutCheck> {
+      const parsed = OktaCheckLockoutInputSchema.safeParse(input);
+      if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid lockout check: ${z.prettifyError(parsed.error).slice(0, 300)}`, 'InvalidActivityInput');
+      const { userId, protectedGroups } = parsed.data;
       return edge(async () => {
-        try {
-          return summarizeUser(await okta.getUser(idOrLogin));
-        } catch (err) {
-          if (isOktaError(err, 404, 'E0000007')) return null;
-          throw err;
-        }
+        const user = await getUserOrNull(userId);
+        if (!user || user.status !== 'LOCKED_OUT' || !protectedGroups?.length || !deps.protectedMembers) return { user };
+        const member = await deps.protectedMembers.isMember(user.id, protectedGroups);
+        return member === undefined ? { user } : { user, protectedMember: member };
       });
     },
 

@@ -5,7 +5,7 @@ import { DpopError, DpopVerifier, dpopChallenge } from './dpop.js';
 import { oktaError, OktaApiError } from './errors.js';
 import type { Principal } from './types.js';
 
-export const OKTA_SCOPES = ['okta.logs.read', 'okta.users.read', 'okta.users.manage', 'okta.eventHooks.read', 'okta.eventHooks.manage'] as const;
+export const OKTA_SCOPES = ['okta.logs.read', 'okta.users.read', 'okta.users.manage', 'okta.groups.read', 'okta.eventHooks.read', 'okta.eventHooks.manage'] as const;
 
 export interface OAuthClient {
   clientId: string;

@@ -30,6 +30,14 @@ function boolParam(ctx: Ctx, name: string, dflt: boolean): boolean {
   throw oktaError('E0000001', name, [`${name}: must be true or false`]);
 }
 
+function intParam(ctx: Ctx, name: string, dflt: number, max: number): number {
+  const raw = ctx.query.get(name);
+  if (raw === null) return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw oktaError('E0000001', name, [`${name}: must be a positive integer`]);
+  return Math.min(n, max);
+}
+
 function actionCtx(ctx: Ctx) {
   if (!ctx.principal) throw oktaError('E0000011');
   return { principal: ctx.principal, requestId: ctx.requestId, requestUri: ctx.url.pathname, baseUrl: ctx.baseUrl };
@@ -81,6 +89,25 @@ export function oktaRoutes(org: () => Org, hooks: () => EventHookStore): Router<
     const u = org().users.get(ctx.params.id ?? '');
     const groups = u.groupIds.map((id) => org().users.groups.get(id)).filter((g) => g !== undefined);
     return { status: 200, body: groups.map((g) => org().users.groupToOkta(g, ctx.baseUrl)), headers: { Link: [selfLink(ctx)] } };
+  });
+
+  const groupsRead = { scope: 'okta.groups.read' };
+  r.add('GET', '/api/v1/groups', groupsRead, (ctx): Reply => {
+    const q = ctx.query.get('q') ?? undefined;
+    // A query is for pickers: it is not paged and returns at most 300 groups by default.
+    const limit = intParam(ctx, 'limit', q !== undefined ? 300 : 10_000, 10_000);
+    const page = org().users.searchGroups({ q, limit, after: q !== undefined ? undefined : (ctx.query.get('after') ?? undefined) });
+    const carry: Record<string, string> = ctx.query.get('limit') !== null ? { limit: String(limit) } : {};
+    const next = page.nextAfter && q === undefined ? linkHeader(ctx, '/api/v1/groups', { ...carry, after: page.nextAfter }, 'next') : undefined;
+    return { status: 200, body: page.groups.map((g) => org().users.groupToOkta(g, ctx.baseUrl)), headers: { Link: [selfLink(ctx), ...(next ? [next] : [])] } };
+  });
+
+  r.add('GET', '/api/v1/groups/:id/users', groupsRead, (ctx): Reply => {
+    const id = ctx.params.id ?? '';
+    const limit = intParam(ctx, 'limit', 1000, 10_000);
+    const page = org().users.groupMembers(id, { limit, after: ctx.query.get('after') ?? undefined });
+    const next = page.nextAfter ? linkHeader(ctx, `/api/v1/groups/${id}/users`, { limit: String(limit), after: page.nextAfter }, 'next') : undefined;
+    return { status: 200, body: page.users.map((u) => org().users.toOkta(u, ctx.baseUrl)), headers: { Link: [selfLink(ctx), ...(next ? [next] : [])] } };
   });
 
   r.add('POST', '/api/v1/users/:id/lifecycle/unlock', manage, (ctx) => {

@@ -1,4 +1,4 @@
-export type RateLimitFamily = 'logs' | 'userGet' | 'userList' | 'userLifecycle' | 'factors' | 'oauthToken' | 'default';
+export type RateLimitFamily = 'logs' | 'userGet' | 'userList' | 'userLifecycle' | 'factors' | 'groups' | 'oauthToken' | 'default';
 
 export interface FamilyLimit {
   /** Requests allowed per window for the whole org. */
@@ -20,13 +20,14 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   userList: { limit: 600, windowMs: 60_000 },
   userLifecycle: { limit: 600, windowMs: 60_000 },
   factors: { limit: 600, windowMs: 60_000 },
+  groups: { limit: 600, windowMs: 60_000 },
   oauthToken: { limit: 600, windowMs: 60_000 },
   default: { limit: 600, windowMs: 60_000 },
   tokenShare: 0.5,
   concurrency: 75,
 };
 
-export const FAMILIES: readonly RateLimitFamily[] = ['logs', 'userGet', 'userList', 'userLifecycle', 'factors', 'oauthToken', 'default'];
+export const FAMILIES: readonly RateLimitFamily[] = ['logs', 'userGet', 'userList', 'userLifecycle', 'factors', 'groups', 'oauthToken', 'default'];
 
 export function familyOf(method: string, path: string): RateLimitFamily {
   if (path === '/api/v1/logs') return 'logs';
@@ -34,6 +35,8 @@ export function familyOf(method: string, path: string): RateLimitFamily {
   if (/^\/api\/v1\/users\/[^/]+\/factors/.test(path)) return 'factors';
   if (/^\/api\/v1\/users\/[^/]+\/lifecycle\//.test(path)) return 'userLifecycle';
   if (path === '/api/v1/users') return 'userList';
+  // Okta's "create or list groups" bucket: /api/v1/groups and everything under it except /api/v1/groups/{id} itself.
+  if (path === '/api/v1/groups' || /^\/api\/v1\/groups\/[^/]+\/./.test(path)) return 'groups';
   if (/^\/api\/v1\/users\/[^/]+/.test(path) && method === 'GET') return 'userGet';
   return 'default';
 }

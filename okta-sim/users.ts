@@ -256,20 +256,47 @@ export class UserStore {
       else if (node.attr === 'id') idxs = [this.byId.get(node.value)].filter((x): x is number => x !== undefined);
       if (idxs) return this.pageOf(idxs.map((i) => this.list[i] as SimUser), opts.after, opts.limit);
     }
-    let start = 0;
-    if (opts.after) {
-      const idx = this.byId.get(opts.after);
+    const { users, scannedTo } = this.scan(opts.after, opts.limit, matches);
+    const last = users[users.length - 1];
+    return { users, nextAfter: scannedTo < this.list.length && last ? last.id : undefined };
+  }
+
+  /** Up to `limit` users in creation order after the user id `after` that match; where the scan stopped. */
+  private scan(after: string | undefined, limit: number, matches: (u: SimUser) => boolean): { users: SimUser[]; scannedTo: number } {
+    let i = 0;
+    if (after) {
+      const idx = this.byId.get(after);
       if (idx === undefined) throw oktaError('E0000001', 'after', ['after: invalid cursor']);
-      start = idx + 1;
+      i = idx + 1;
     }
     const users: SimUser[] = [];
-    let i = start;
-    for (; i < this.list.length && users.length < opts.limit; i++) {
+    for (; i < this.list.length && users.length < limit; i++) {
       const u = this.list[i] as SimUser;
       if (matches(u)) users.push(u);
     }
+    return { users, scannedTo: i };
+  }
+
+  /** Groups in creation order after the group id `after`; `q` matches the start of the name, case-insensitively, as Okta's picker query does. */
+  searchGroups(opts: { q?: string; after?: string; limit: number }): { groups: SimGroup[]; nextAfter?: string } {
+    const q = opts.q?.toLowerCase();
+    const all = [...this.groups.values()].filter((g) => !q || g.name.toLowerCase().startsWith(q));
+    const start = opts.after ? all.findIndex((g) => g.id === opts.after) + 1 : 0;
+    if (opts.after && start === 0) throw oktaError('E0000001', 'after', ['after: invalid cursor']);
+    const groups = all.slice(start, start + opts.limit);
+    const last = groups[groups.length - 1];
+    return { groups, nextAfter: start + opts.limit < all.length && last ? last.id : undefined };
+  }
+
+  /** Members of a group in creation order, after the user id `after`; 404 E0000007 for an unknown group. */
+  groupMembers(groupId: string, opts: { after?: string; limit: number }): { users: SimUser[]; nextAfter?: string } {
+    if (!this.groups.has(groupId)) throw oktaError('E0000007', `Resource not found: ${groupId} (UserGroup)`);
+    const { users, scannedTo } = this.scan(opts.after, opts.limit, (u) => u.groupIds.includes(groupId));
     const last = users[users.length - 1];
-    return { users, nextAfter: i < this.list.length && last ? last.id : undefined };
+    // A next link only when another member follows: no empty last page.
+    let more = false;
+    for (let i = scannedTo; i < this.list.length && !more; i++) more = (this.list[i] as SimUser).groupIds.includes(groupId);
+    return { users, nextAfter: more && last ? last.id : undefined };
   }
 
   private pageOf(all: SimUser[], after: string | undefined, limit: number): { users: SimUser[]; nextAfter?: string } {

@@ -1,11 +1,13 @@
 /** Builds every activity the workers run from the config: the one place real clients are made. */
 import type { Client } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { Runtime } from '@temporalio/worker';
 import { createDiagnosticsActivities } from '../activities/diagnostics.js';
 import { createNotifyActivities } from '../activities/notify/activities.js';
 import { LogNotifier, WebhookNotifier, type Notifier } from '../activities/notify/notifier.js';
 import { createOktaClient } from '../activities/okta/client.js';
 import { createOktaActivities } from '../activities/okta-activities.js';
+import { ProtectedMembersCache } from '../activities/okta/protected-members.js';
 import { createOktaLogActivities } from '../activities/okta-log-activities.js';
 import { createSelfServiceActivities } from '../activities/self-service/activities.js';
 import type { AppConfig } from '../temporal.config.js';
@@ -37,7 +39,18 @@ export function createProjectActivities(config: AppConfig, deps: ProjectActivity
       ...createNotifyActivities(notifier),
       ...createSelfServiceActivities({ config, client: deps.client, notifier, orgUrl: config.okta.orgUrl }),
     },
-    okta: createOktaActivities(okta),
+    okta: createOktaActivities(okta, {
+      protectedMembers: new ProtectedMembersCache(okta, { ttlMs: config.protectedMembersCacheTtlMs, warn: activityWarn }),
+    }),
     oktaLogs: createOktaLogActivities(okta),
   };
+}
+
+/** Warns through the running activity's logger (the cache refreshes inside one), else the runtime's. */
+function activityWarn(message: string, meta: Record<string, unknown>): void {
+  try {
+    Context.current().log.warn(message, meta);
+  } catch {
+    Runtime.instance().logger.warn(message, meta);
+  }
 }

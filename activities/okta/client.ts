@@ -8,6 +8,7 @@ import {
   EventHookListSchema,
   EventHookSchema,
   GroupListSchema,
+  GroupMemberListSchema,
   LogEventSchema,
   ResetPasswordTokenSchema,
   UserFactorListSchema,
@@ -74,6 +75,10 @@ export function oktaStringLiteral(value: string): string {
 
 /** Guards following `Link` headers: at most this many pages for list endpoints we read whole. */
 const MAX_PAGES = 20;
+/** Groups one name query may return before the answer is treated as cut off. */
+const GROUP_QUERY_LIMIT = 200;
+/** Okta's default page of group members. */
+const GROUP_MEMBERS_PAGE = 1000;
 
 export class OktaClient {
   private readonly origin: string;
@@ -167,6 +172,35 @@ export class OktaClient {
       url = next ? this.sameOrgUrl(next, url.pathname) : undefined;
     }
     return groups;
+  }
+
+  /**
+   * Groups named exactly `name` (case-sensitive, as the user-groups check compares). Okta's `q` matches
+   * name prefixes and cannot be paged: a full page may hide an exact match, so `complete` says whether
+   * the answer can be trusted.
+   */
+  async findGroupsByName(name: string): Promise<{ groups: Group[]; complete: boolean }> {
+    const url = this.url('/api/v1/groups');
+    url.searchParams.set('q', name);
+    url.searchParams.set('limit', String(GROUP_QUERY_LIMIT));
+    const found = this.parse(await this.request('GET', url), 'GET', url, 'groups', GroupListSchema);
+    return { groups: found.filter((g) => g.profile.name === name), complete: found.length < GROUP_QUERY_LIMIT };
+  }
+
+  /** The ids of a group's members, following Link pages; stops (complete: false) past `maxMembers`. */
+  async listGroupMemberIds(groupId: string, maxMembers: number): Promise<{ ids: string[]; complete: boolean }> {
+    const ids: string[] = [];
+    let url: URL | undefined = this.url(`/api/v1/groups/${seg(groupId)}/users`);
+    url.searchParams.set('limit', String(GROUP_MEMBERS_PAGE));
+    const maxPages = Math.ceil(maxMembers / GROUP_MEMBERS_PAGE) + 1;
+    for (let page = 0; url; page++) {
+      if (ids.length > maxMembers || page >= maxPages) return { ids, complete: false };
+      const res = await this.request('GET', url);
+      for (const m of this.parse(res, 'GET', url, 'users', GroupMemberListSchema)) ids.push(m.id);
+      const next = nextLink(res.headers);
+      url = next ? this.sameOrgUrl(next, url.pathname) : undefined;
+    }
+    return { ids, complete: ids.length <= maxMembers };
   }
 
   async unlockUser(userId: string): Promise<void> {

@@ -84,6 +84,8 @@ export const GroupSchema = z.looseObject({
 });
 export type Group = z.infer<typeof GroupSchema>;
 export const GroupListSchema = z.array(GroupSchema);
+/** Members of a group: only the id is used, so a page of 1000 full user objects is not validated field by field. */
+export const GroupMemberListSchema = z.array(z.looseObject({ id: z.string().min(1).max(100) }));
 
 export const UserFactorSchema = z.looseObject({
   id: z.string(),

@@ -1,6 +1,6 @@
 /**
  * Lockout episodes end to end: no event lost to the race at the end of an episode, failures told
- * to everyone who needs to know, the lean common path, and settings that reach a running poller.
+ * to everyone who needs to know, the lean common path (protected groups from the worker's cache), and settings that reach a running poller.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -65,22 +65,25 @@ describe('lockout episodes', () => {
     for (const id of held) assert.equal((await lockoutResult(f, id)).passes, 2, 'the same child looked again');
   });
 
-  it('a common unlock costs two Okta calls (three with protected groups on) and at most 36 history events', async () => {
-    const user = await f.sim.control.createUser({ login: 'lean@example.com' });
-    await f.sim.control.lockUser(user.id, { via: 'failed-signins' });
-    const state = await lockoutResult(f, user.id);
-    assert.equal(state.outcome, 'unlocked');
-    assert.equal(state.statusAfter, 'ACTIVE');
-    const calls = await f.sim.control.requests({ pathPrefix: `/api/v1/users/${user.id}` });
-    assert.deepEqual(calls.map((c) => `${c.method} ${c.path.replace(user.id, '{id}')}`), [
-      'GET /api/v1/users/{id}',
-      // The protected-accounts check (PROTECTED_GROUPS): one group read, only when the episode would unlock.
-      'GET /api/v1/users/{id}/groups',
-      'POST /api/v1/users/{id}/lifecycle/unlock',
-    ]);
-    const history = await f.temporal.client.workflow.getHandle(lockoutWorkflowId(user.id)).fetchHistory();
-    // About 25 without the group read; the read adds an activity and a workflow task, the policies a marker.
-    assert.ok((history.events ?? []).length <= 36, `${history.events?.length} events`);
+  it('a common unlock costs two Okta calls and at most 30 history events, protected groups on: the group members are read once for 20 lockouts', async () => {
+    // Fresh workers: an empty protected-members cache, so the group reads below are all this test's.
+    await f.restartWorkers();
+    const since = (await f.sim.control.requests({ pathPrefix: '/api/v1/groups' })).length;
+    const users = await Promise.all(Array.from({ length: 20 }, (_, i) => f.sim.control.createUser({ login: `lean.${i}@example.com` })));
+    await Promise.all(users.map((u) => f.sim.control.lockUser(u.id, { via: 'failed-signins' })));
+    for (const user of users) {
+      const state = await lockoutResult(f, user.id);
+      assert.equal(state.outcome, 'unlocked');
+      assert.equal(state.statusAfter, 'ACTIVE');
+      const calls = await f.sim.control.requests({ pathPrefix: `/api/v1/users/${user.id}` });
+      assert.deepEqual(calls.map((c) => `${c.method} ${c.path.replace(user.id, '{id}')}`), ['GET /api/v1/users/{id}', 'POST /api/v1/users/{id}/lifecycle/unlock']);
+    }
+    // One name query and one page of members (Okta Admins is small), shared by all 20 checks.
+    const groupReads = (await f.sim.control.requests({ pathPrefix: '/api/v1/groups' })).slice(since);
+    assert.deepEqual(groupReads.map((c) => `${c.method} ${c.path.replace(/00g\w+/, '{groupId}')}`), ['GET /api/v1/groups', 'GET /api/v1/groups/{groupId}/users']);
+    const history = await f.temporal.client.workflow.getHandle(lockoutWorkflowId(users[0]!.id)).fetchHistory();
+    // Two activities, the policies' and the lean check's markers.
+    assert.ok((history.events ?? []).length <= 30, `${history.events?.length} events`);
   });
 
   it('an episode Okta refuses ends as failed: the user, the poller and the search attribute say so', async () => {

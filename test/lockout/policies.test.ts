@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decideUnlockApprovalUpdate, lockoutStateQuery, lockoutWorkflowId, type LockoutState } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
+import type { OktaUser } from '../../okta-sim/control-client.js';
 import { lockoutFixture, nextEpisode, type LockoutFixture } from './fixture.js';
 
 const awaitingQuestion = (f: LockoutFixture, userId: string) =>
@@ -17,8 +18,14 @@ const awaitingQuestion = (f: LockoutFixture, userId: string) =>
 
 describe('unlock policies during an attack', () => {
   let f: LockoutFixture;
+  let admin: OktaUser;
+  let helpdesk: OktaUser;
   before(async () => {
     f = await lockoutFixture({ LOCKOUT_POLL_INTERVAL: '300ms', RELOCK_MAX_PER_DAY: '2', ASK_USER_TIMEOUT: '10m', APPROVAL_TIMEOUT: '10m' });
+    // Group members before the first check reads them: the workers trust their copy for LOCKOUT_PROTECTED_CACHE_TTL.
+    // In the helpdesk group too: only the no-self-approval rule stops them approving their own unlock.
+    admin = await f.sim.control.createUser({ login: 'locked.admin@example.com', groups: ['Okta Admins', 'Helpdesk'] });
+    helpdesk = await f.sim.control.createUser({ login: 'helpdesk.agent@example.com', groups: ['Helpdesk'] });
     await f.startPoller();
   });
   after(async () => {
@@ -55,16 +62,16 @@ describe('unlock policies during an attack', () => {
   });
 
   it('protected accounts: an admin is not unlocked automatically; only a helpdesk member other than the admin approves', async () => {
-    // In the helpdesk group too: only the no-self-approval rule stops them approving their own unlock.
-    const admin = await f.sim.control.createUser({ login: 'locked.admin@example.com', groups: ['Okta Admins', 'Helpdesk'] });
     const outsider = await f.sim.control.createUser({ login: 'not.helpdesk@example.com' });
-    const helpdesk = await f.sim.control.createUser({ login: 'helpdesk.agent@example.com', groups: ['Helpdesk'] });
     await f.sim.control.lockUser(admin.id, { via: 'failed-signins' });
     const request = await eventually('the helpdesk was asked to approve', async () => f.notifier.to(admin.id).find((n) => n.kind === 'lockout-approval-request'), 30_000);
     assert.equal(request.data?.audience, 'helpdesk');
     const handle = f.temporal.client.workflow.getHandle(lockoutWorkflowId(admin.id));
     await eventually('awaiting approval', async () => (await handle.query(lockoutStateQuery)).phase === 'awaiting-approval');
     assert.equal((await f.sim.control.getUser(admin.id)).status, 'LOCKED_OUT');
+    // The worker's cache of the group members said so: the admin's own groups were not read.
+    assert.equal((await f.sim.control.requests({ pathPrefix: `/api/v1/users/${admin.id}/groups` })).length, 0);
+    assert.ok((await f.sim.control.requests({ pathPrefix: '/api/v1/groups/' })).some((c) => c.path.endsWith('/users')), 'the members were read');
 
     const own = await handle.executeUpdate(decideUnlockApprovalUpdate, { args: [{ decision: 'approve', approver: 'locked.admin@example.com', reason: 'it is me' }] });
     assert.equal(own.accepted, false, 'nobody approves their own unlock');

@@ -8,6 +8,7 @@ import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js'
 import { createOktaClient, type OktaClient } from '../../activities/okta/client.js';
 import { OktaConfigError, OktaFailureType } from '../../activities/okta/errors.js';
 import { createOktaActivities, type OktaActivities } from '../../activities/okta-activities.js';
+import { ProtectedMembersCache } from '../../activities/okta/protected-members.js';
 
 let sim: OktaSimulator;
 let okta: OktaClient;
@@ -121,6 +122,52 @@ describe('users', () => {
 
     await run(acts.oktaResetFactors, 'carol@example.com');
     assert.deepEqual(await run(acts.oktaListFactors, 'carol@example.com'), []);
+  });
+});
+
+describe('protected groups', () => {
+  test('a group by its exact name, members across Link pages, the cap, and the combined lockout check', async () => {
+    const big = await startOktaSimulator({ seed: 'groups', users: 2_300, quiet: true });
+    try {
+      const client = createOktaClient({ orgUrl: big.url, auth: { kind: 'ssws', token: big.apiToken }, requestTimeoutMs: 5_000 });
+      const admins = await client.findGroupsByName('Okta Admins');
+      assert.equal(admins.complete, true);
+      assert.deepEqual(admins.groups.map((g) => g.profile.name), ['Okta Admins']);
+      // `q` matches prefixes, case-insensitively; the name check is exact, as the user-groups check is.
+      assert.deepEqual((await client.findGroupsByName('Okta')).groups, []);
+      assert.deepEqual((await client.findGroupsByName('okta admins')).groups, []);
+
+      const everyone = (await client.findGroupsByName('Everyone')).groups[0]!;
+      const all = await client.listGroupMemberIds(everyone.id, 20_000);
+      assert.equal(all.complete, true);
+      assert.equal(new Set(all.ids).size, all.ids.length);
+      assert.ok(all.ids.length > 2_300, `${all.ids.length} members over 3 pages of 1000`);
+      assert.equal((await big.control.requests({ pathPrefix: `/api/v1/groups/${everyone.id}/users` })).length, 3);
+      assert.equal((await client.listGroupMemberIds(everyone.id, 1_500)).complete, false);
+      await assert.rejects(client.listGroupMemberIds('00gNoSuchGroup000000', 10), (err: unknown) => err instanceof Error && /404/.test(err.message));
+
+      const cache = new ProtectedMembersCache(client, { ttlMs: 60_000 });
+      const checks = createOktaActivities(client, { protectedMembers: cache });
+      const dave = await big.control.getUser('dave@example.com');
+      await big.control.lockUser(dave.id, { via: 'failed-signins' });
+      await big.control.lockUser('carol@example.com', { via: 'failed-signins' });
+      const adminCheck = await run(checks.oktaCheckLockout, { userId: dave.id, protectedGroups: ['Okta Admins'] });
+      assert.equal(adminCheck.user?.status, 'LOCKED_OUT');
+      assert.equal(adminCheck.protectedMember, true);
+      const carol = await big.control.getUser('carol@example.com');
+      assert.equal((await run(checks.oktaCheckLockout, { userId: carol.id, protectedGroups: ['Okta Admins'] })).protectedMember, false);
+      const alice = await run(checks.oktaCheckLockout, { userId: (await big.control.getUser('alice@example.com')).id, protectedGroups: ['Okta Admins'] });
+      assert.equal(alice.protectedMember, undefined, 'not locked: nothing to decide');
+      assert.deepEqual(await run(checks.oktaCheckLockout, { userId: '00uDoesNotExist0000', protectedGroups: ['Okta Admins'] }), { user: null });
+      assert.equal(cache.refreshes, 1);
+      assert.equal((await run(checks.oktaCheckLockout, { userId: dave.id, protectedGroups: ['Everyone'] })).protectedMember, true);
+      const oversize = new ProtectedMembersCache(client, { ttlMs: 60_000, maxMembers: 1_000 });
+      const capped = createOktaActivities(client, { protectedMembers: oversize });
+      assert.equal((await run(capped.oktaCheckLockout, { userId: carol.id, protectedGroups: ['Everyone'] })).protectedMember, undefined, 'too big to cache: the child reads the user\'s groups');
+      await assert.rejects(run(checks.oktaCheckLockout, { userId: dave.id, protectedGroups: Array.from({ length: 21 }, (_, i) => `g${i}`) }), /invalid lockout check/);
+    } finally {
+      await big.close();
+    }
   });
 });
 

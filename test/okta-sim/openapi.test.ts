@@ -131,6 +131,42 @@ test('users: GET by id, list, search; lifecycle and factor responses; groups', a
   assert.equal(unlock.status, 200);
 });
 
+test('groups: list by name query, members paged by Link headers, in the groups rate-limit bucket', async () => {
+  const listV = schemaValidator(operationSchema('/api/v1/groups', 'get', '200'));
+  const byName = await okta<{ id: string; profile: { name: string } }[]>(sim, '/api/v1/groups?q=okta%20adm');
+  assertValid(listV, byName.body, 'Group[]');
+  assert.deepEqual(byName.body.map((g) => g.profile.name), ['Okta Admins'], 'q: name prefix, any case');
+  const everyone = (await okta<{ id: string; profile: { name: string } }[]>(sim, '/api/v1/groups?q=Everyone')).body[0]!;
+  const membersV = schemaValidator(operationSchema('/api/v1/groups/{groupId}/users', 'get', '200'));
+  const ids: string[] = [];
+  let next: string | undefined = `/api/v1/groups/${everyone.id}/users?limit=10`;
+  let pages = 0;
+  while (next) {
+    const page: Awaited<ReturnType<typeof okta<{ id: string }[]>>> = await okta<{ id: string }[]>(sim, next);
+    assert.equal(page.status, 200);
+    assertValid(membersV, page.body, 'User[]');
+    ids.push(...page.body.map((u) => u.id));
+    const link = /<([^>]+)>; rel="next"/.exec(String(page.headers.get('link') ?? ''))?.[1];
+    next = link ? new URL(link).pathname + new URL(link).search : undefined;
+    pages += 1;
+  }
+  assert.equal(new Set(ids).size, ids.length);
+  const users = await okta<unknown[]>(sim, '/api/v1/users?limit=200');
+  assert.equal(ids.length, users.body.length, 'every user is in Everyone');
+  assert.equal(pages, Math.ceil(ids.length / 10));
+  assert.equal((await okta(sim, '/api/v1/groups/00gNoSuchGroup000000/users')).status, 404);
+
+  await sim.control.setRateLimits({ groups: { limit: 1, windowMs: 60_000 }, tokenShare: 1 });
+  try {
+    assert.equal((await okta(sim, '/api/v1/groups?q=Okta')).status, 200);
+    const limited = await okta(sim, `/api/v1/groups/${everyone.id}/users`);
+    assert.equal(limited.status, 429, 'the name query and the member list share one bucket');
+    assert.equal((await okta(sim, '/api/v1/users/alice@example.com')).status, 200, 'a bucket of its own');
+  } finally {
+    await sim.control.setRateLimits({ groups: { limit: 600, windowMs: 60_000 }, tokenShare: 0.5 });
+  }
+});
+
 test('factors: each UserFactor validates against its discriminator mapping', async () => {
   const listSchema = operationSchema('/api/v1/users/{userId}/factors', 'get', '200') as Obj;
   const oneOf = ((listSchema.items as Obj).oneOf as Obj[]).map((s) => s.$ref);

@@ -3,10 +3,11 @@
  * tell them how to recover), and tell the user in chat. Durable on its own: it outlives the poller
  * that started it (parent close policy ABANDON).
  *
- * Lean on purpose — a spray starts thousands of these: two Okta calls in the common case, plus one
- * group read when protected groups are configured and the episode would unlock (Okta's
+ * Lean on purpose — a spray starts thousands of these: two Okta calls in the common case (Okta's
  * 200 to the unlock already means ACTIVE; only an unexpected answer gets a second look) and about
- * 25 history events. Search attributes and memo come with the start, not as extra commands.
+ * 25 history events. Protected groups are checked by the first activity from the worker's cache of
+ * their members; only when that cache cannot tell does the child read the user's groups (a third
+ * call). Search attributes and memo come with the start, not as extra commands.
  *
  * No event is accepted and then dropped: the decision to complete is taken synchronously after the
  * last await, so an event signalled after the final status check either arrives in the same
@@ -83,6 +84,8 @@ const RECHECK_AFTER = new Set<LockoutOutcome>(['unlocked', 'already-unlocked', '
 export const LOCKOUT_V2 = 'lockout-child-v2';
 /** Versioning marker of the attack-safe unlock policies (runs before it never carry a decision). */
 export const LOCKOUT_POLICIES = 'lockout-child-policies';
+/** Versioning marker of the combined first check (user + protected-group membership in one activity). */
+export const LOCKOUT_LEAN_CHECK = 'lockout-child-lean-check';
 
 export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutState> {
   if (!patched(LOCKOUT_V2)) return lockoutWorkflowV1(rawInput as LockoutInputV1);
@@ -93,6 +96,9 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   }
   const input = parsed.data;
   const decision = input.decision && patched(LOCKOUT_POLICIES) ? input.decision : undefined;
+  const protectedGroups = decision?.protectedGroups;
+  // Only runs that check protected groups get the marker: the others keep their event count.
+  const leanCheck = protectedGroups?.length ? patched(LOCKOUT_LEAN_CHECK) : false;
   /** Informational messages still allowed by the per-user daily cap (undefined: no cap). */
   let notifyBudget = decision?.notifyBudget;
   const okta = oktaActivities(input.oktaTaskQueue, input.oktaCallTimeoutMs);
@@ -210,12 +216,19 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   if (decision) setHandler(decideUnlockApprovalUpdate, decideApproval, { validator: (d) => void UnlockApprovalSchema.parse(d) });
 
   let protectedMember: boolean | undefined;
-  /** One group read, only when the episode would otherwise unlock. */
+  /** Known from the first check (the worker's member cache), else one group read, only when the episode would otherwise unlock. */
   const isProtected = async (): Promise<boolean> => {
-    const groups = decision?.protectedGroups;
+    const groups = protectedGroups;
     if (!groups?.length) return false;
     protectedMember ??= (await okta.oktaListUserGroups(input.user.id)).some((g) => groups.includes(g.name));
     return protectedMember;
+  };
+  /** The user, and with the lean check whether it is protected, in one activity. */
+  const checkUser = async () => {
+    if (!leanCheck) return okta.oktaGetUser(input.user.id);
+    const checked = await okta.oktaCheckLockout({ userId: input.user.id, protectedGroups });
+    if (checked.protectedMember !== undefined) protectedMember ??= checked.protectedMember;
+    return checked.user;
   };
 
   /** Asks the helpdesk and waits for a verified decision; the user is told what is going on. */
@@ -267,7 +280,7 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   /** One pass over the user's current state: check, (ask), unlock, tell. */
   const handleEpisode = async (): Promise<{ outcome: LockoutOutcome; eventsAtCheck: number }> => {
     state.phase = 'checking';
-    const before = await okta.oktaGetUser(input.user.id);
+    const before = await checkUser();
     const eventsAtCheck = state.eventsReceived;
     if (!before) return { outcome: 'user-not-found', eventsAtCheck };
     state.statusBefore = before.status;
