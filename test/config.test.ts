@@ -180,6 +180,13 @@ describe('config', () => {
     assert.match(problemsOf({ SLACK_HELPDESK_CHANNEL: 'C0HELPDESK' }).message, /SLACK_HELPDESK_CHANNEL: needs SLACK_SIGNING_SECRET/);
   });
 
+  it('protected-members cache: 60 s by default, 0 turns it off, nonsense is named', () => {
+    assert.equal(load({}).protectedMembersCacheTtlMs, 60_000);
+    assert.equal(load({ LOCKOUT_PROTECTED_CACHE_TTL: '0' }).protectedMembersCacheTtlMs, 0);
+    assert.equal(describeConfig(load({ LOCKOUT_PROTECTED_CACHE_TTL: '5m' })).protectedMembersCacheTtlMs, 300_000);
+    assert.match(problemsOf({ LOCKOUT_PROTECTED_CACHE_TTL: 'soon' }).message, /LOCKOUT_PROTECTED_CACHE_TTL/);
+  });
+
   it('parses durations', () => {
     assert.equal(parseDurationMs('30s'), 30_000);
     assert.equal(parseDurationMs('1.5m'), 90_000);

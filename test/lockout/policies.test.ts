@@ -88,6 +88,21 @@ describe('unlock policies during an attack', () => {
     assert.equal((await f.sim.control.getUser(admin.id)).status, 'ACTIVE');
   });
 
+  it('protected accounts: when the group members cannot be read, the admin\'s own groups are: still held', async () => {
+    await f.restartWorkers(); // an empty member cache, whose first read fails
+    await f.sim.control.setFaults([{ endpoint: '/api/v1/groups', type: '500' }]);
+    try {
+      const second = await f.sim.control.createUser({ login: 'second.admin@example.com', groups: ['Okta Admins'] });
+      await f.sim.control.lockUser(second.id, { via: 'failed-signins' });
+      await eventually('the helpdesk was asked to approve', async () => f.notifier.to(second.id).some((n) => n.kind === 'lockout-approval-request'), 30_000);
+      assert.equal((await f.sim.control.getUser(second.id)).status, 'LOCKED_OUT');
+      assert.equal((await f.sim.control.requests({ pathPrefix: `/api/v1/users/${second.id}/groups` })).length, 1, 'one per-user group read');
+      assert.ok((await f.sim.control.requests({ pathPrefix: '/api/v1/groups' })).some((c) => c.status === 500), 'the member read was tried');
+    } finally {
+      await f.sim.control.clearFaults();
+    }
+  });
+
   it('re-lock loops across episodes: the third lockout within a day is not unlocked; the user is told what to fix', async () => {
     const user = await f.sim.control.createUser({ login: 'old.password.phone@example.com' });
     let runId: string | undefined;
