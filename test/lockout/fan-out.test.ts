@@ -38,7 +38,7 @@ describe('lockout poller fan-out of large pages', () => {
     const state = (id: string) => f.temporal.client.workflow.getHandle(lockoutWorkflowId(id)).query(lockoutStateQuery);
     await eventually('every user asked', async () => (await Promise.all(ids.map((id) => state(id).then((s) => s.phase === 'awaiting-user', () => false)))).every(Boolean), 60_000, 300);
     const parents = await Promise.all(ids.map(async (id) => (await f.temporal.client.workflow.getHandle(lockoutWorkflowId(id)).describe()).raw.workflowExecutionInfo?.parentExecution?.workflowId));
-    for (const parent of parents) assert.match(parent ?? '(none)', /^lockout-hand-over\/lockout-poller\//, 'the episode was started by a hand-over workflow');
+    for (const parent of parents) assert.match(parent ?? '(none)', /^lockout-hand-over\//, 'the episode was started by a hand-over workflow');
     assert.ok(new Set(parents).size >= 1);
     await eventually('the hand-overs reported', async () => (await f.pollerState()).lockoutsStarted === SPRAYED, 30_000);
 

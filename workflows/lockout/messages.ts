@@ -28,10 +28,10 @@ export function lockoutWorkflowId(userId: string): string {
 
 /**
  * A workflow that starts the episodes of one slice of a large page for the poller (fan-out): the
- * poller's run ID and a per-run sequence number make it unique and name where it came from.
+ * poller run's ID (unique) and a per-run sequence number; its parent names the poller.
  */
-export function lockoutHandOverWorkflowId(pollerWorkflowId: string, pollerRunId: string, seq: number): string {
-  return `lockout-hand-over/${pollerWorkflowId}/${pollerRunId}/${seq}`;
+export function lockoutHandOverWorkflowId(pollerRunId: string, seq: number): string {
+  return `lockout-hand-over/${pollerRunId}/${seq}`;
 }
 
 /** What the poller hands a child about one lockout event (no secrets, small). */

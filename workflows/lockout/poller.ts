@@ -297,7 +297,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
         });
         handOversThisRun += 1;
         return startChild(lockoutHandOverWorkflow, {
-          workflowId: lockoutHandOverWorkflowId(workflowId, runId, handOversThisRun),
+          workflowId: lockoutHandOverWorkflowId(runId, handOversThisRun),
           args: [{ pollerWorkflowId: workflowId, base, users }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           cancellationType: ChildWorkflowCancellationType.ABANDON,
