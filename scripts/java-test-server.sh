@@ -19,7 +19,7 @@ if [ -x "$wrapper" ]; then echo "$wrapper"; exit 0; fi
 
 for tool in java mvn; do
   command -v "$tool" >/dev/null 2>&1 || {
-    echo "No $tool found: the time-skipping workflow tests run Temporal's Java test server. Install a JDK 11+ and Maven (Debian: apt-get install default-jdk-headless maven), or set JAVA_TEST_SERVER to an executable that starts a test server on the port given as its first argument." >&2
+    echo "No $tool found: the time-skipping workflow tests run Temporal's Java test server. Install a JDK (tested with 17) and Maven (Debian: apt-get install default-jdk-headless maven), or set JAVA_TEST_SERVER to an executable that starts a test server on the port given as its first argument." >&2
     exit 1
   }
 done
