@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
 import type { OktaFactorSummary, OktaUserSummary } from '../../activities/okta-activities.js';
 import type { SelfServicePolicy } from '../../activities/self-service/activities.js';
-import { operatorViewQuery, type SelfServiceAction, submitRequestUpdate } from '../../workflows/self-service/messages.js';
+import { decideApprovalUpdate, operatorViewQuery, type SelfServiceAction, submitRequestUpdate } from '../../workflows/self-service/messages.js';
 import { mfaResetWorkflow, passwordResetWorkflow } from '../../workflows/self-service/workflows.js';
 import { startTimeSkipping, type TimeSkipping } from '../helpers/time-skipping.js';
 import { requester, rid } from './helpers.js';
@@ -48,6 +48,7 @@ function mock<A extends unknown[], R>(name: string, fn: (...args: A) => R): (...
   };
 }
 
+const HELPDESK = 'carol@example.com';
 const user = (login: string): OktaUserSummary => ({ id: `00u-${login}`, status: 'ACTIVE', login, email: login });
 const factors: OktaFactorSummary[] = [
   { id: 'f-push', factorType: 'push', provider: 'OKTA', status: 'ACTIVE', displayName: 'Okta Verify' },
@@ -58,7 +59,7 @@ const activities = {
   countRecentSelfServiceSuccesses: mock('countRecentSelfServiceSuccesses', () => 0),
   notifySelfService: mock('notifySelfService', (_n: { text: string }) => ({ delivered: true, via: 'test' })),
   oktaFindUser: mock('oktaFindUser', (loginOrEmail: string) => user(loginOrEmail)),
-  oktaListUserGroups: mock('oktaListUserGroups', (_id: string) => []),
+  oktaListUserGroups: mock('oktaListUserGroups', (id: string) => (id === user(HELPDESK).id ? [{ id: '00g-helpdesk', name: 'Helpdesk' }] : [])),
   oktaListFactors: mock('oktaListFactors', (_id: string) => factors),
   oktaResetPassword: mock('oktaResetPassword', (id: string) => ({ resetPasswordUrl: `https://okta.example.com/reset_password/${id}` })),
   oktaResetFactors: mock('oktaResetFactors', (_id: string) => undefined),
@@ -105,6 +106,26 @@ describe('self-service waits on a time-skipping server (mocked activities)', () 
     assert.ok(waited >= 24 * HOUR && waited < 25 * HOUR, `expired after ${waited / HOUR} h`);
     assert.equal(callsOf(run.workflowId, 'oktaResetPassword').length, 0);
     assert.match(notes(run.workflowId).join('\n'), /no helpdesk approval arrived in time/);
+  });
+
+  it('an approval decided in time by helpdesk (after the owner and a non-helpdesk user were turned away) resets once', async () => {
+    const run = await ownerAsks('reset-password', { approval: 'helpdesk', helpdeskGroup: 'Helpdesk' });
+    assert.equal(run.first.status, 'awaiting-approval');
+    await ts.env.sleep(2 * HOUR);
+    const decide = (approver: string) => run.handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver, reason: 'verified by phone' }] });
+    const own = await decide(run.login);
+    assert.deepEqual([own.accepted, own.code], [false, 'not-allowed']);
+    assert.match(own.message, /own account/);
+    const colleague = await decide('mallory@example.com');
+    assert.deepEqual([colleague.accepted, colleague.code], [false, 'not-allowed']);
+    assert.match(colleague.message, /Only helpdesk staff/);
+    assert.equal(callsOf(run.workflowId, 'oktaResetPassword').length, 0);
+    const approved = await decide(HELPDESK);
+    assert.equal(approved.accepted, true, approved.message);
+    const result = await run.handle.result();
+    assert.equal(result.outcome, 'link-issued');
+    assert.deepEqual([result.approval?.decision, result.approval?.by, result.approval?.rejectedAttempts], ['approved', HELPDESK, 2]);
+    assert.equal(callsOf(run.workflowId, 'oktaResetPassword').length, 1);
   });
 
   it('an MFA reset waiting for a factor choice expires after the choice timeout (1 h) and resets nothing', async () => {

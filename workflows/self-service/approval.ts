@@ -4,7 +4,7 @@
  * Who may not approve is checked before and again after every await, because requests arrive meanwhile.
  */
 import { log } from '@temporalio/workflow';
-import { describeFailure } from './flow.js';
+import { describeFailure } from './outcome.js';
 import { ApprovalDecisionSchema, type ApprovalDecision, type ApprovalResult } from './messages.js';
 import type { SelfServiceRun } from './request-book.js';
 

@@ -1,16 +1,16 @@
 /**
  * The main flow of one self-service run: policy, target account, daily limit, MFA factors (and the
- * choice), helpdesk approval, the reset itself, and the run's end (with the linger that answers late
- * requests after a reset). Requests are authorised beside it by the gatekeeper.
+ * choice), the wait for helpdesk approval, and the reset itself; how the run ends is in outcome.ts.
+ * Requests are authorised beside it by the gatekeeper.
  */
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, log, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OktaActivities, OktaFactorSummary } from '../../activities/okta-activities.js';
 import type { SelfServiceActivities, SelfServicePolicy } from '../../activities/self-service/activities.js';
 import type { OktaFailureType } from '../../activities/okta/failure-types.js';
-import { recordSelfServiceRequest } from '../metrics.js';
-import { AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
+import { OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
 import { CANNOT_DELIVER } from './authorization.js';
 import type { FactorView, SelfServiceOutcome, SelfServiceWorkflowInput } from './messages.js';
+import { describeFailure, finish as finishRun, notifySelfService, notifyTarget as notifyOwner } from './outcome.js';
 import type { SelfServiceResult, SelfServiceRun } from './request-book.js';
 import { LABEL } from './views.js';
 
@@ -18,16 +18,9 @@ const { selfServicePolicy, countRecentSelfServiceSuccesses } = proxyActivities<S
   startToCloseTimeout: '20s',
   retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes: ['InvalidInput'] },
 });
-const { notifySelfService } = proxyActivities<SelfServiceActivities>({
-  startToCloseTimeout: '20s',
-  retry: { maximumAttempts: 5, initialInterval: '2s' },
-});
 
 // Type-checked against the failure type names (a value import would trip the workflow lint rule's path match).
 const NON_RETRYABLE_OKTA: OktaFailureType[] = ['OktaBadRequest', 'OktaUnauthorized', 'OktaForbidden', 'OktaNotFound', 'OktaClientError', 'OktaResponseShapeError', 'OktaConfigInvalid'];
-
-/** Marker: after a successful reset the run keeps answering late requests for the same account. */
-export const ANSWER_LINGER = 'self-service-answer-linger';
 
 function oktaProxy(input: SelfServiceWorkflowInput, p: SelfServicePolicy): OktaActivities {
   return proxyActivities<OktaActivities>({
@@ -40,35 +33,8 @@ function oktaProxy(input: SelfServiceWorkflowInput, p: SelfServicePolicy): OktaA
 export async function runFlow(run: SelfServiceRun, input: SelfServiceWorkflowInput): Promise<SelfServiceResult> {
   const { book, action } = run;
   const info = workflowInfo();
-  const finish = async (o: SelfServiceOutcome): Promise<SelfServiceResult> => {
-    book.outcome = o;
-    book.phase = 'done';
-    book.touch();
-    upsertSearchAttributes([{ key: AccessOutcomeKey, value: o }]);
-    upsertMemo({ target: book.target?.login ?? input.target, outcome: o, requests: book.memoRequests() });
-    // No history: nothing to version. Counted once per run, when it reaches its outcome.
-    recordSelfServiceRequest(action, o);
-    if ((o === 'link-issued' || o === 'factors-reset') && patched(ANSWER_LINGER)) {
-      // Requests for this account that arrive just after the reset (a user mashing the button, a chat
-      // platform or the client retrying after the server's update limits) join this run and get the
-      // same answer instead of starting a second reset. Open while requests keep coming, bounded by
-      // MAX_TRACKED_REQUESTS.
-      const quietMs = book.policy?.answerLingerMs ?? 0;
-      let seen = book.requests.length;
-      while (quietMs > 0 && (await condition(() => book.requests.length !== seen, quietMs))) seen = book.requests.length;
-    }
-    // Requests that arrived meanwhile are answered before the run closes.
-    await condition(() => book.queue.length === 0 && !book.authorizing && allHandlersFinished());
-    return book.result();
-  };
-  const notifyTarget = async (text: string, secretLink?: string) => {
-    if (!book.target) return;
-    try {
-      await notifySelfService({ userId: book.target.oktaUserId, login: book.target.login, workflowId: info.workflowId, text, ...(secretLink ? { secretLink } : {}) });
-    } catch (err) {
-      log.warn('employee notification failed', { error: err instanceof Error ? err.message : String(err) });
-    }
-  };
+  const finish = (o: SelfServiceOutcome) => finishRun(run, input, o);
+  const notifyTarget = (text: string) => notifyOwner(run, text);
   const refuseRun = (code: 'not-allowed' | 'user-not-found', message: string) => {
     book.runRefusal = { code, message };
     book.targetResolved = true;
@@ -210,11 +176,6 @@ export async function runFlow(run: SelfServiceRun, input: SelfServiceWorkflowInp
     await notifyTarget(`Your ${LABEL[action]} could not be completed. The helpdesk can help.`);
     return await finish('failed');
   }
-}
-
-export function describeFailure(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return `${err.cause.type ?? 'error'}: ${err.cause.message}`;
-  return err instanceof Error ? err.message : 'unknown error';
 }
 
 function toFactorView(f: OktaFactorSummary, allowed: string[]): FactorView {

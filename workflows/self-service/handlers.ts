@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, condition, log, patched, setHandler, upsertMemo } from '@temporalio/workflow';
 import { decide, decideBySignal } from './approval.js';
-import { ANSWER_LINGER } from './flow.js';
+import { ANSWER_LINGER } from './outcome.js';
 import {
   approvalSignal,
   ApprovalDecisionSchema,

@@ -2,7 +2,8 @@
  * The state of one self-service run: the requests it took in, its phase and outcome, the target
  * account, the approval and its per-approver counters. Plain data and small rules over it (no
  * workflow APIs, no I/O), so it is unit-tested without a server; the views of it are in views.ts.
- * The handlers (handlers.ts), the gatekeeper (gatekeeper.ts) and the main flow (flow.ts) change it.
+ * The handlers (handlers.ts), the gatekeeper (gatekeeper.ts), approvals (approval.ts) and the main flow
+ * (flow.ts, outcome.ts) change it.
  */
 import type { OktaActivities } from '../../activities/okta-activities.js';
 import type { SelfServicePolicy } from '../../activities/self-service/activities.js';

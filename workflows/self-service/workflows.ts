@@ -9,9 +9,9 @@
  * approval), may ask. The reset link lives only in encrypted payloads (payload codec) and is shown
  * only to the account owner's own requests; it is never logged.
  *
- * A run is four pieces over one request book (request-book.ts, views in views.ts): the handler wiring
+ * A run is a few pieces over one request book (request-book.ts, views in views.ts): the handler wiring
  * (handlers.ts), the gatekeeper that authorises each request (gatekeeper.ts), approval decisions
- * (approval.ts) and the main flow up to the reset (flow.ts).
+ * (approval.ts), the main flow up to the reset (flow.ts) and the run's end (outcome.ts).
  */
 import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OktaActivities } from '../../activities/okta-activities.js';
