@@ -28,7 +28,7 @@ describe('update limits → 503 busy (own dev server with one in-flight update p
   before(async () => {
     temporal = await ownTemporal({ 'history.maxInFlightUpdates': 1 });
     env = await startSelfServiceEnv(temporal);
-    // The SDK retries ResourceExhausted for about a minute before giving up; this client gives up at
+    // The SDK retries ResourceExhausted for about 40 s (10 attempts) before giving up; this client gives up at
     // once so the test sees the answer the API gives after those retries.
     connection = await Connection.connect({ address: temporal.address, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))] });
     const client = new Client({ connection, namespace: temporal.namespace, dataConverter: createDataConverter(env.config) });

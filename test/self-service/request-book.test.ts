@@ -23,6 +23,16 @@ describe('self-service request book', () => {
     assert.deepEqual(b.memoRequests()[0], ['test:0', 'chat-u0']);
   });
 
+  it('late asks keep a lingering run open only up to the per-run cap, and only when the run counts them', () => {
+    const b = book();
+    b.track(ask(1));
+    b.lateAnswers = 3;
+    assert.equal(b.lingerActivity(false), 1, 'runs before the marker watch tracked requests only');
+    assert.equal(b.lingerActivity(true), 4);
+    b.lateAnswers = MAX_TRACKED_REQUESTS + 500;
+    assert.equal(b.lingerActivity(true), 1 + MAX_TRACKED_REQUESTS, 'a flood stops extending the linger');
+  });
+
   it('caps approval attempts per approver (case-insensitive) and the number of distinct approvers', () => {
     const b = book();
     for (let i = 0; i < MAX_APPROVAL_ATTEMPTS; i++) {

@@ -38,7 +38,10 @@ export function registerHandlers(run: SelfServiceRun): void {
       }
       // After the reset, the same person asking again gets their earlier answer (not tracked again).
       const earlier = !r ? book.answeredBefore(req) : undefined;
-      if (earlier && patched(ANSWER_LINGER)) return book.viewFor(earlier);
+      if (earlier && patched(ANSWER_LINGER)) {
+        book.lateAnswers++;
+        return book.viewFor(earlier);
+      }
       if (!r) {
         r = book.track(req);
         // Clients look here to recognise a retried request after the run closed (memo is encrypted).

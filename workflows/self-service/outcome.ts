@@ -16,6 +16,8 @@ export const { notifySelfService } = proxyActivities<SelfServiceActivities>({
 
 /** Marker: after a successful reset the run keeps answering late requests for the same account. */
 export const ANSWER_LINGER = 'self-service-answer-linger';
+/** Marker: late asks answered during the linger restart its quiet time. */
+const LINGER_COUNTS_LATE_ANSWERS = 'self-service-linger-counts-late-answers';
 
 export async function finish(run: SelfServiceRun, input: SelfServiceWorkflowInput, o: SelfServiceOutcome): Promise<SelfServiceResult> {
   const { book } = run;
@@ -31,9 +33,12 @@ export async function finish(run: SelfServiceRun, input: SelfServiceWorkflowInpu
     // platform or the client retrying after the server's update limits) join this run and get the
     // same answer instead of starting a second reset. Open while requests keep coming, bounded by
     // MAX_TRACKED_REQUESTS.
+    // Late asks answered from the book keep it open too (runs before this marker counted only tracked
+    // ones, so a client's retries could land just after the close and start a second reset).
+    const countLateAnswers = patched(LINGER_COUNTS_LATE_ANSWERS);
     const quietMs = book.policy?.answerLingerMs ?? 0;
-    let seen = book.requests.length;
-    while (quietMs > 0 && (await condition(() => book.requests.length !== seen, quietMs))) seen = book.requests.length;
+    let seen = book.lingerActivity(countLateAnswers);
+    while (quietMs > 0 && (await condition(() => book.lingerActivity(countLateAnswers) !== seen, quietMs))) seen = book.lingerActivity(countLateAnswers);
   }
   // Requests that arrived meanwhile are answered before the run closes.
   await condition(() => book.queue.length === 0 && !book.authorizing && allHandlersFinished());

@@ -61,6 +61,8 @@ export class RequestBook {
   readonly queue: TrackedRequest[] = [];
   /** The gatekeeper is checking a request it took off the queue. */
   authorizing = false;
+  /** Asks answered from the book after the reset (not tracked again): they keep a lingering run open. */
+  lateAnswers = 0;
   private readonly approvalAttempts = new Map<string, number>();
 
   constructor(
@@ -155,6 +157,14 @@ export class RequestBook {
   /** Every request so far has been checked and none was accepted. */
   noneAcceptable(): boolean {
     return this.requests.length > 0 && this.queue.length === 0 && !this.authorizing;
+  }
+  /**
+   * What the linger after a reset watches: it ends once this stops changing for the quiet time. Late
+   * asks answered from the book count too (with `countLateAnswers`), up to MAX_TRACKED_REQUESTS of them,
+   * so a flood cannot keep the run open for ever.
+   */
+  lingerActivity(countLateAnswers: boolean): number {
+    return this.requests.length + (countLateAnswers ? Math.min(this.lateAnswers, MAX_TRACKED_REQUESTS) : 0);
   }
   ownerAsked(): boolean {
     return this.requests.some((r) => r.state === 'accepted' && r.self);
