@@ -26,6 +26,14 @@ export function lockoutWorkflowId(userId: string): string {
   return `lockout/${userId}`;
 }
 
+/**
+ * A workflow that starts the episodes of one slice of a large page for the poller (fan-out): the
+ * poller's run ID and a per-run sequence number make it unique and name where it came from.
+ */
+export function lockoutHandOverWorkflowId(pollerWorkflowId: string, pollerRunId: string, seq: number): string {
+  return `lockout-hand-over/${pollerWorkflowId}/${pollerRunId}/${seq}`;
+}
+
 /** What the poller hands a child about one lockout event (no secrets, small). */
 export const LockoutEventSchema = z.object({
   uuid: z.string().min(1),
@@ -104,6 +112,16 @@ export const EpisodeFailureSchema = z.object({
 });
 export type EpisodeFailure = z.infer<typeof EpisodeFailureSchema>;
 export const lockoutEpisodeFailedSignal = defineSignal<[EpisodeFailure]>('lockoutEpisodeFailed');
+
+/** Hand-over → poller: what a fan-out slice did, so the poller's counters and policy memory stay right. */
+export const HandOverReportSchema = z.object({
+  started: z.number().int().min(0).max(100_000),
+  forwarded: z.number().int().min(0).max(1_000_000),
+  /** Users whose events joined an open episode after a decision was taken (not a new lockout after all). */
+  joined: z.array(z.object({ userId: z.string().max(64), decidedAtMs: z.number() })).max(1_000),
+});
+export type HandOverReport = z.infer<typeof HandOverReportSchema>;
+export const lockoutHandOverReportSignal = defineSignal<[HandOverReport]>('lockoutHandOverReport');
 
 /**
  * Push → poller: System Log events delivered by an Okta event hook, already projected
