@@ -40,12 +40,16 @@ cat >"$tmp/pom.xml" <<POM
   </dependencies>
 </project>
 POM
-mvn -q -B -f "$tmp/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib" >&2
-rm "$tmp/pom.xml"
+# Maven's output is shown only when the fetch fails.
+if ! mvn -q -B -f "$tmp/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib" >"$tmp/mvn.log" 2>&1; then
+  cat "$tmp/mvn.log" >&2
+  exit 1
+fi
+rm "$tmp/pom.xml" "$tmp/mvn.log"
 cat >"$tmp/test-server" <<WRAPPER
 #!/usr/bin/env bash
 # Temporal's Java test server $VERSION; the SDK passes the port (and any extra arguments).
-exec java -cp "$dir/lib/*" io.temporal.testserver.TestServer "\$@"
+exec java -cp "\$(dirname "\$0")/lib/*" io.temporal.testserver.TestServer "\$@"
 WRAPPER
 chmod +x "$tmp/test-server"
 mv "$tmp" "$dir"
