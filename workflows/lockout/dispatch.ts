@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
-import { lockoutEventSignal, lockoutWorkflowId, type LockedUser, type LockoutEvent } from './messages.js';
+import { EPISODE_PRIORITY, lockoutEventSignal, lockoutWorkflowId, type LockedUser, type LockoutEvent } from './messages.js';
 import type { EpisodeDecision } from './policies.js';
 import { lockoutWorkflow, type LockoutInput } from './unlock.js';
 
@@ -53,6 +53,7 @@ export async function dispatchBatch(user: LockedUser, events: LockoutEvent[], ba
         args: [childInput],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         cancellationType: ChildWorkflowCancellationType.ABANDON,
+        priority: { priorityKey: EPISODE_PRIORITY },
         typedSearchAttributes: [
           { key: OktaUserIdKey, value: user.id },
           ...(user.login ? [{ key: OktaLoginKey, value: user.login }] : []),

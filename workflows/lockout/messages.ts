@@ -21,6 +21,14 @@ export function lockoutPollerWorkflowId(orgUrl: string): string {
   return `lockout-poller/${host}`;
 }
 
+/**
+ * Task queue priority of episodes (1 highest, 5 lowest; 3 is Temporal's default). The poller and its
+ * hand-overs run at POLLER_PRIORITY, so during a storm their workflow tasks (reading the log, starting
+ * episodes) go ahead of the thousands of episodes' own; episodes would otherwise inherit it.
+ */
+export const EPISODE_PRIORITY = 3;
+export const POLLER_PRIORITY = 1;
+
 /** The child for a user's current lockout episode; a new episode reuses the ID in a new run. */
 export function lockoutWorkflowId(userId: string): string {
   return `lockout/${userId}`;
