@@ -18,6 +18,7 @@ import {
   type PollerState,
   type UnlockReply,
   resumeBreakerUpdate,
+  POLLER_PRIORITY,
 } from '../workflows/lockout/messages.js';
 import type { BreakerView } from '../workflows/lockout/policies.js';
 import { lockoutPollerWorkflow, type PollerInput } from '../workflows/lockout/poller.js';
@@ -68,6 +69,8 @@ export async function startOrReconfigurePoller(client: Client, config: AppConfig
     taskQueue: config.temporal.taskQueue,
     args: [{ orgUrl, ...settings }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    // Detection goes first: during a storm its workflow tasks are not queued behind the episodes'.
+    priority: { priorityKey: POLLER_PRIORITY },
     memo: { orgUrl },
   });
   try {

@@ -7,6 +7,9 @@ source scripts/lib.sh
 
 ensure_node_modules
 TEMPORAL_BIN="$(bash scripts/temporal-cli.sh)"
+# Temporal's Java test server for the time-skipping tests (fetched from Maven Central the first time).
+JAVA_TEST_SERVER="$(bash scripts/java-test-server.sh)"
+export JAVA_TEST_SERVER
 
 # SKIP_STATIC=1 skips lint and typecheck while iterating on one test file (CI never sets it).
 if [ -z "${SKIP_STATIC:-}" ]; then

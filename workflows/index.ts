@@ -3,5 +3,6 @@
 export { diagnosticsWorkflow } from './diagnostics.js';
 export { lockoutPollerWorkflow } from './lockout/poller.js';
 export { lockoutWorkflow } from './lockout/unlock.js';
+export { lockoutHandOverWorkflow } from './lockout/hand-over.js';
 export { passwordResetWorkflow, mfaResetWorkflow } from './self-service/workflows.js';
 export { selfServiceGateWorkflow } from './self-service/gate.js';

@@ -78,7 +78,8 @@ export function toHttpError(err: unknown): HttpError | undefined {
       return new HttpError(400, 'invalid_path', 'the path is not valid percent-encoding');
   }
   if (err instanceof SyntaxError && e.statusCode === 400) return new HttpError(400, 'invalid_json', 'the body is not valid JSON');
-  if (e.code?.startsWith('FST_ERR_CTP_') && e.statusCode === 400) return new HttpError(400, 'invalid_body', e.message ?? 'the body could not be read');
+  // Not every error's code is a string (gRPC errors carry a number).
+  if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP_') && e.statusCode === 400) return new HttpError(400, 'invalid_body', e.message ?? 'the body could not be read');
   if (e.statusCode === 429) return new HttpError(429, 'rate_limited', e.message ?? 'too many requests');
   return undefined;
 }

@@ -18,7 +18,7 @@ import { PROJECT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js'
 import { createWorkers, shutdownWorkers, workerList, type ProjectWorkers, type WorkerActivities } from '../../workers/create-workers.js';
 
 let runtimeInstalled = false;
-function quietRuntime(): void {
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { replyToUnlockQuestion } from '../../client/lockout-client.js';
-import { lockoutPollerWorkflowId, lockoutWorkflowId } from '../../workflows/lockout/messages.js';
+import { lockoutPollerWorkflowId, lockoutWorkflowId, pausePollerSignal, resumePollerSignal } from '../../workflows/lockout/messages.js';
 import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
 import { eventually } from '../helpers/eventually.js';
 import { lockoutFixture } from '../lockout/fixture.js';
@@ -56,7 +56,24 @@ async function recordLockoutRuns(): Promise<Record<string, [string, string]>> {
   await replyToUnlockQuestion(f.temporal.client, asked.id, { answer: 'yes', email: 'replay.ask@example.com' });
   await askHandle.result();
 
+  // A page of many users: the poller fans it out to a hand-over workflow.
+  const poller2 = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
+  await poller2.signal(pausePollerSignal, { by: 'recorder' });
+  await eventually('the poller paused', async () => (await f.pollerState()).paused && !(await f.pollerState()).polling);
+  const sprayed = await Promise.all(Array.from({ length: 30 }, (_, i) => f.sim.control.createUser({ login: `replay.spray.${i}@example.com` })));
+  for (const u of sprayed) await f.sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 });
+  await poller2.signal(resumePollerSignal);
+  const sprayedChild = f.temporal.client.workflow.getHandle(lockoutWorkflowId(sprayed[0]!.id));
+  const parent = await eventually('a fanned-out child', async () => (await sprayedChild.describe()).raw.workflowExecutionInfo?.parentExecution ?? undefined);
+  const handOver = f.temporal.client.workflow.getHandle(parent.workflowId!, parent.runId!);
+  await handOver.result();
+  const handOverParent = (await handOver.describe()).raw.workflowExecutionInfo?.parentExecution;
+  const fanOutRun = f.temporal.client.workflow.getHandle(handOverParent!.workflowId!, handOverParent!.runId!);
+  await eventually('the fan-out run closed', async () => (await fanOutRun.describe()).status.name !== 'RUNNING');
+
   return {
+    'lockout-poller-fan-out': [fanOutRun.workflowId, handOverParent!.runId!],
+    'lockout-hand-over': [handOver.workflowId, parent.runId!],
     'lockout-poller-continued-as-new': [lockoutPollerWorkflowId(f.sim.url), firstRun],
     'lockout-auto-unlock': [child.workflowId, (await child.describe()).runId],
     'lockout-ask-user-yes': [askHandle.workflowId, (await askHandle.describe()).runId],

@@ -9,8 +9,9 @@ import type { TestTemporal } from '../helpers/temporal.js';
 
 /** Drives one run per interesting path; answers `name → [workflowId, runId]`. */
 export async function recordSelfServiceRuns(temporal: TestTemporal): Promise<Record<string, [string, string]>> {
-  // A short linger, so the histories include the run answering after its reset.
-  const env = await startSelfServiceEnv(temporal, { MFA_RESET_MODE: 'choose', SELF_SERVICE_ANSWER_LINGER: '1s' });
+  // A short linger, so the histories include the run answering after its reset (long enough for a
+  // late ask to reach the lingering run through the client).
+  const env = await startSelfServiceEnv(temporal, { MFA_RESET_MODE: 'choose', SELF_SERVICE_ANSWER_LINGER: '3s' });
   try {
     const runs: Record<string, [string, string]> = {};
     const done = async (name: string, workflowId: string, runId: string) => {
@@ -27,6 +28,14 @@ export async function recordSelfServiceRuns(temporal: TestTemporal): Promise<Rec
       env.selfService.requestPasswordReset({ requestId: rid(), requester: requester(owner.login) }),
     ]);
     await done('self-service-password-link', link.workflowId, link.runId);
+
+    // The same person asks again with a new key while the run lingers after the reset: the run answers
+    // from its book (the linger marker's branch in the request handler), no second reset.
+    const asker = await env.newUser();
+    const asked = await env.selfService.requestPasswordReset({ requestId: rid(), requester: requester(asker.login) });
+    const late = await env.selfService.requestPasswordReset({ requestId: rid(), requester: requester(asker.login) });
+    if (late.runId !== asked.runId || late.resetLink !== asked.resetLink) throw new Error('the late ask was not answered by the lingering run');
+    await done('self-service-password-linger', asked.workflowId, asked.runId);
 
     // Someone else's account: refused by the request's gate (the run named is the gate's).
     const mallory = await env.newUser();

@@ -21,9 +21,25 @@ export function lockoutPollerWorkflowId(orgUrl: string): string {
   return `lockout-poller/${host}`;
 }
 
+/**
+ * Task queue priority of episodes (1 highest, 5 lowest; 3 is Temporal's default). The poller and its
+ * hand-overs run at POLLER_PRIORITY, so during a storm their workflow tasks (reading the log, starting
+ * episodes) go ahead of the thousands of episodes' own; episodes would otherwise inherit it.
+ */
+export const EPISODE_PRIORITY = 3;
+export const POLLER_PRIORITY = 1;
+
 /** The child for a user's current lockout episode; a new episode reuses the ID in a new run. */
 export function lockoutWorkflowId(userId: string): string {
   return `lockout/${userId}`;
+}
+
+/**
+ * A workflow that starts the episodes of one slice of a large page for the poller (fan-out): the
+ * poller run's ID (unique) and a per-run sequence number; its parent names the poller.
+ */
+export function lockoutHandOverWorkflowId(pollerRunId: string, seq: number): string {
+  return `lockout-hand-over/${pollerRunId}/${seq}`;
 }
 
 /** What the poller hands a child about one lockout event (no secrets, small). */
@@ -104,6 +120,16 @@ export const EpisodeFailureSchema = z.object({
 });
 export type EpisodeFailure = z.infer<typeof EpisodeFailureSchema>;
 export const lockoutEpisodeFailedSignal = defineSignal<[EpisodeFailure]>('lockoutEpisodeFailed');
+
+/** Hand-over → poller: what a fan-out slice did, so the poller's counters and policy memory stay right. */
+export const HandOverReportSchema = z.object({
+  started: z.number().int().min(0).max(100_000),
+  forwarded: z.number().int().min(0).max(1_000_000),
+  /** Users whose events joined an open episode after a decision was taken (not a new lockout after all). */
+  joined: z.array(z.object({ userId: z.string().max(64), decidedAtMs: z.number() })).max(1_000),
+});
+export type HandOverReport = z.infer<typeof HandOverReportSchema>;
+export const lockoutHandOverReportSignal = defineSignal<[HandOverReport]>('lockoutHandOverReport');
 
 /**
  * Push → poller: System Log events delivered by an Okta event hook, already projected

@@ -18,7 +18,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   log,
   patched,
   proxyActivities,
@@ -28,16 +27,18 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
 import type { OktaLogActivities } from '../../activities/okta-log-activities.js';
 import { recordLockoutDetected, recordPollSuccess } from '../metrics.js';
-import { AccessActionKey, AccessOutcomeKey, OktaLoginKey, OktaUserIdKey } from '../search-attributes.js';
+import { AccessActionKey, AccessOutcomeKey } from '../search-attributes.js';
 import { LOCKOUT_EVENT_FILTER } from './events.js';
 import { lockoutPollerWorkflowV1, type PollerInputV1 } from './legacy/poller-v1.js';
 import {
   EpisodeFailureSchema,
+  HandOverReportSchema,
+  lockoutHandOverReportSignal,
+  lockoutHandOverWorkflowId,
   PollerSettingsSchema,
   PushLockoutEventsSchema,
   ResetCursorSchema,
@@ -45,8 +46,6 @@ import {
   resumeBreakerUpdate,
   lockoutEpisodeEndedSignal,
   lockoutEpisodeFailedSignal,
-  lockoutEventSignal,
-  lockoutWorkflowId,
   pausePollerSignal,
   pollNowSignal,
   pollerStateQuery,
@@ -59,7 +58,8 @@ import {
 } from './messages.js';
 import { CarriedStateSchema, MAX_QUEUED, PollerBook, type UserBatch } from './poller-state.js';
 import { PolicyBook, PolicyCarriedSchema, type EpisodeDecision } from './policies.js';
-import { lockoutWorkflow, type LockoutInput } from './unlock.js';
+import { dispatchBatch, MAX_EVENTS_AT_START, type ChildBase } from './dispatch.js';
+import { lockoutHandOverWorkflow, MAX_HAND_OVER_USERS } from './hand-over.js';
 
 const { notifyUser } = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '15s',
@@ -78,12 +78,12 @@ export type PollerInput = z.input<typeof PollerInputSchema>;
 export const POLLER_V2 = 'lockout-poller-v2';
 /** Versioning marker of the attack-safe unlock policies: runs without it hand children no decision. */
 export const POLLER_POLICIES = 'lockout-poller-policies';
+/** Versioning marker of the fan-out of large pages to hand-over workflows. */
+export const POLLER_FAN_OUT = 'lockout-poller-fan-out';
+/** Pages with more users than this are fanned out; smaller ones (the everyday case) are handed over directly. */
+const FAN_OUT_ABOVE = 25;
 /** Users handed over at once: bounds the commands (and pending signals) of one workflow task. */
 const DISPATCH_CONCURRENCY = 100;
-/** Events of one user and page handed to a new child with its start (it keeps at most this many). */
-const MAX_EVENTS_AT_START = 20;
-/** Events of one user and page signalled to a running child: it needs to know more came, not all of them. */
-const MAX_EVENTS_FORWARDED = 3;
 
 export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void> {
   if (!patched(POLLER_V2)) return lockoutPollerWorkflowV1(rawInput as PollerInputV1);
@@ -96,6 +96,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   const book = new PollerBook(carried);
   const policiesOn = patched(POLLER_POLICIES);
   const policyBook = new PolicyBook(carriedPolicies);
+  const fanOutOn = patched(POLLER_FAN_OUT);
   /** Helpdesk alerts waiting to be sent by the main loop (one per breaker trip). */
   const pendingAlerts: string[] = [];
   const breakerView = () => (settings.policies ? policyBook.view(new Date().getTime(), settings.policies) : undefined);
@@ -110,6 +111,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   let polling = false;
   let lastPollError: string | undefined;
   let childrenThisRun = 0;
+  let handOversThisRun = 0;
   let nextPollAt = new Date().getTime();
 
   const readLog = () =>
@@ -155,6 +157,13 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     if (!failure.success) return void log.warn('ignored a malformed episode failure report');
     book.episodeFailed(failure.data, new Date().toISOString());
     log.warn('a lockout episode failed', { ...failure.data });
+  });
+  setHandler(lockoutHandOverReportSignal, (raw) => {
+    const report = HandOverReportSchema.safeParse(raw);
+    if (!report.success) return void log.warn('ignored a malformed hand-over report');
+    s.lockoutsStarted += report.data.started;
+    s.eventsForwarded += report.data.forwarded;
+    for (const { userId, decidedAtMs } of report.data.joined) policyBook.forget(userId, decidedAtMs);
   });
   setHandler(pushLockoutEventsUpdate, (raw) => {
     // Parsed again: only the bounded fields the schema knows go into state.
@@ -241,67 +250,79 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     }
   };
 
+  const childBase = (): ChildBase => ({
+    policy: settings.unlock.policy,
+    askUserTimeoutMs: settings.unlock.askUserTimeoutMs,
+    oktaTaskQueue: settings.oktaTaskQueue,
+    pollerWorkflowId: workflowInfo().workflowId,
+    oktaCallTimeoutMs: settings.unlock.oktaCallTimeoutMs,
+    ...(settings.unlock.recoveryHint ? { recoveryHint: settings.unlock.recoveryHint } : {}),
+  });
+
   /** Starts the user's child, or hands the events to the one running; retried when that run just ended. */
   const dispatch = async (batch: UserBatch): Promise<void> => {
-    const childId = lockoutWorkflowId(batch.user.id);
-    const [first, ...more] = batch.events.slice(0, MAX_EVENTS_AT_START) as [UserBatch['events'][number], ...UserBatch['events']];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const decision = policiesOn && settings.policies ? decide(batch) : undefined;
-        const childInput: LockoutInput = {
-          user: batch.user,
-          firstEvent: first,
-          ...(more.length ? { moreEvents: more } : {}),
-          policy: settings.unlock.policy,
-          askUserTimeoutMs: settings.unlock.askUserTimeoutMs,
-          oktaTaskQueue: settings.oktaTaskQueue,
-          pollerWorkflowId: workflowInfo().workflowId,
-          oktaCallTimeoutMs: settings.unlock.oktaCallTimeoutMs,
-          attributesAtStart: true,
-          ...(settings.unlock.recoveryHint ? { recoveryHint: settings.unlock.recoveryHint } : {}),
-          ...(decision ? { decision } : {}),
-        };
-        await startChild(lockoutWorkflow, {
-          workflowId: childId,
-          args: [childInput],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          cancellationType: ChildWorkflowCancellationType.ABANDON,
-          typedSearchAttributes: [
-            { key: OktaUserIdKey, value: batch.user.id },
-            ...(batch.user.login ? [{ key: OktaLoginKey, value: batch.user.login }] : []),
-            { key: AccessActionKey, value: 'unlock' },
-            { key: AccessOutcomeKey, value: 'pending' },
-          ],
-          memo: { firstEventUuid: first.uuid, firstEventType: first.eventType, policy: settings.unlock.policy, ...(decision ? { decision: decision.mode } : {}) },
-        });
-        recordLockoutDetected();
-        childrenThisRun += 1;
-        s.lockoutsStarted += 1;
-        return;
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        // Not a new episode after all: the events join the open one and count as no lockout of their own.
+    const done = await dispatchBatch(batch.user, batch.events, childBase(), {
+      decide: () => (policiesOn && settings.policies ? decide(batch) : undefined),
+      joined: () => {
         const decided = decisions.get(batch);
         if (decided) {
           policyBook.forget(batch.user.id, decided.atMs);
           decisions.delete(batch);
         }
+      },
+    });
+    if (done.started) {
+      recordLockoutDetected();
+      childrenThisRun += 1;
+      s.lockoutsStarted += 1;
+    } else s.eventsForwarded += done.forwarded;
+  };
+
+  /**
+   * A large page goes to hand-over workflows, one per slice of users (see hand-over.ts): the poller
+   * waits only for their starts, so it reads on while the episodes of a storm are being started.
+   */
+  const fanOut = async (batches: UserBatch[]): Promise<{ failed: UserBatch[]; error?: unknown }> => {
+    const size = Math.min(MAX_HAND_OVER_USERS, settings.maxChildrenPerRun);
+    const slices: UserBatch[][] = [];
+    for (let i = 0; i < batches.length; i += size) slices.push(batches.slice(i, i + size));
+    const { workflowId, runId } = workflowInfo();
+    const base = childBase();
+    const results = await Promise.allSettled(
+      slices.map((slice) => {
+        const users = slice.map((batch) => {
+          const decision = policiesOn && settings.policies ? decide(batch) : undefined;
+          const decidedAtMs = decisions.get(batch)?.atMs;
+          return { user: batch.user, events: batch.events.slice(0, MAX_EVENTS_AT_START), ...(decision ? { decision } : {}), ...(decidedAtMs !== undefined ? { decidedAtMs } : {}) };
+        });
+        handOversThisRun += 1;
+        return startChild(lockoutHandOverWorkflow, {
+          workflowId: lockoutHandOverWorkflowId(runId, handOversThisRun),
+          args: [{ pollerWorkflowId: workflowId, base, users }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          cancellationType: ChildWorkflowCancellationType.ABANDON,
+          typedSearchAttributes: [{ key: AccessActionKey, value: 'hand-over' }, { key: AccessOutcomeKey, value: 'pending' }],
+          memo: { users: users.length },
+        });
+      }),
+    );
+    const failed: UserBatch[] = [];
+    let error: unknown;
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') {
+        childrenThisRun += 1;
+        for (const batch of slices[i]!) book.handedOver(batch);
+      } else {
+        failed.push(...slices[i]!);
+        error ??= result.reason;
       }
-      try {
-        const child = getExternalWorkflowHandle(childId);
-        const forwarded = batch.events.slice(0, MAX_EVENTS_FORWARDED);
-        for (const event of forwarded) await child.signal(lockoutEventSignal, event);
-        s.eventsForwarded += forwarded.length;
-        return;
-      } catch {
-        // That run completed between our start and our signal: the next attempt starts a new episode.
-      }
-    }
-    throw ApplicationFailure.retryable(`could not hand events to ${childId}`, 'LockoutHandOverFailed');
+    });
+    return { failed, ...(error !== undefined ? { error } : {}) };
   };
 
   /** Hands batches over, a bounded number at a time. Returns the batches that could not be handed over. */
   const handOver = async (batches: UserBatch[]): Promise<{ failed: UserBatch[]; error?: unknown }> => {
+    if (fanOutOn && batches.length > FAN_OUT_ABOVE) return fanOut(batches);
     const failed: UserBatch[] = [];
     let error: unknown;
     for (let i = 0; i < batches.length; i += DISPATCH_CONCURRENCY) {
@@ -319,6 +340,9 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   };
 
   const roomForChildren = () => settings.maxChildrenPerRun - childrenThisRun;
+  /** Children one page may start: one per user, or one per slice when it is fanned out. */
+  const pageCost = (pageSize: number) =>
+    fanOutOn ? Math.max(Math.min(pageSize, FAN_OUT_ABOVE), Math.ceil(pageSize / Math.min(MAX_HAND_OVER_USERS, settings.maxChildrenPerRun))) : pageSize;
 
   const dispatchQueued = async () => {
     const batches = book.takeQueued(Math.max(0, roomForChildren()));
@@ -336,7 +360,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     let offset = 0;
     for (let pages = 0; pages < settings.maxPagesPerPoll; ) {
       // A page starts at most `pageSize` children: read it only if they all fit in this run.
-      if (offset === 0 && roomForChildren() < pageSize) return true;
+      if (offset === 0 && roomForChildren() < pageCost(pageSize)) return true;
       const usingCursor = s.cursor !== undefined;
       let page: Awaited<ReturnType<ReturnType<typeof readLog>>>;
       try {
@@ -393,12 +417,14 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
 
   const shouldContinueAsNew = () => {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= settings.maxHistoryEvents || roomForChildren() < Math.min(settings.pageSize, settings.maxChildrenPerRun);
+    return info.continueAsNewSuggested || info.historyLength >= settings.maxHistoryEvents || roomForChildren() < pageCost(Math.min(settings.pageSize, settings.maxChildrenPerRun));
   };
 
   for (;;) {
     const wait = nextPollAt - new Date().getTime();
-    const ready = () => stopRequested || pollNowRequested || woken || (!s.paused && s.queued.length > 0 && roomForChildren() > 0);
+    // A flood of signals (episode failures, reports) grows the history between polls: it wakes the loop to continue as new.
+    const historyFull = () => fanOutOn && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= settings.maxHistoryEvents);
+    const ready = () => stopRequested || pollNowRequested || woken || historyFull() || (!s.paused && s.queued.length > 0 && roomForChildren() > 0);
     if (wait > 0 && !ready()) await condition(ready, wait);
     woken = false;
     if (stopRequested) break;

@@ -1,0 +1,126 @@
+/**
+ * Fan-out for storms: the poller hands each large page to a few of these, one per slice of users,
+ * and moves its cursor as soon as they have started. Each starts (or signals) the episode workflows
+ * of its slice, reports to the poller and completes; the episodes it started are abandoned to run
+ * on their own.
+ *
+ * Why: a parent keeps every open child in its own history and gets a workflow task for each
+ * child's end. A poller that started ten thousand episodes itself would read the System Log only
+ * after handing every one of them over, and would spend its tasks on their completions. With the
+ * fan-out the poller reads on (an unrelated lockout behind a spray is detected within seconds),
+ * slices start in parallel, and each slice's children end after it did, out of anyone's history.
+ */
+import { ApplicationFailure, defineQuery, getExternalWorkflowHandle, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { z } from 'zod';
+import { recordLockoutDetected } from '../metrics.js';
+import { AccessOutcomeKey } from '../search-attributes.js';
+import { dispatchBatch, MAX_EVENTS_AT_START, type ChildBase } from './dispatch.js';
+import { LockedUserSchema, LockoutEventSchema, lockoutHandOverReportSignal, type HandOverReport } from './messages.js';
+import { EpisodeDecisionSchema } from './policies.js';
+
+/** Users in one slice: each one's start is a command of this workflow, and a pending child until it starts. */
+export const MAX_HAND_OVER_USERS = 250;
+
+export const HandOverInputSchema = z.object({
+  pollerWorkflowId: z.string().min(1).max(1_000),
+  base: z.object({
+    policy: z.enum(['auto', 'ask-user', 'notify-only']),
+    askUserTimeoutMs: z.number().int().positive(),
+    oktaTaskQueue: z.string().min(1).max(200),
+    pollerWorkflowId: z.string().max(1_000).optional(),
+    oktaCallTimeoutMs: z.number().int().positive().default(30_000),
+    recoveryHint: z.string().max(500).optional(),
+  }),
+  users: z
+    .array(
+      z.object({
+        user: LockedUserSchema,
+        events: z.array(LockoutEventSchema).min(1).max(MAX_EVENTS_AT_START),
+        decision: EpisodeDecisionSchema.optional(),
+        /** When the poller took the decision (workflow time), so a join can be forgotten by the poller. */
+        decidedAtMs: z.number().optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_HAND_OVER_USERS),
+  /** Starts in flight at once: bounds this workflow's commands per task and the server's backlog. */
+  concurrency: z.number().int().min(1).max(250).default(50),
+});
+export type HandOverInput = z.input<typeof HandOverInputSchema>;
+
+export interface HandOverState {
+  users: number;
+  started: number;
+  forwarded: number;
+  joined: number;
+  /** Users not handed over yet (retried with a backoff). */
+  waiting: number;
+  rounds: number;
+  lastError?: string;
+}
+export const handOverStateQuery = defineQuery<HandOverState>('handOverState');
+
+/** Retries of users that could not be handed over (the server refused a start): about 2 hours in all. */
+const MAX_ROUNDS = 30;
+
+export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<HandOverState> {
+  const parsed = HandOverInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(`invalid hand-over input: ${z.prettifyError(parsed.error)}`, 'InvalidWorkflowInput');
+  }
+  const input = parsed.data;
+  const base: ChildBase = input.base;
+  const state: HandOverState = { users: input.users.length, started: 0, forwarded: 0, joined: 0, waiting: input.users.length, rounds: 0 };
+  setHandler(handOverStateQuery, () => state);
+  const joined: HandOverReport['joined'] = [];
+
+  let pending = input.users;
+  while (pending.length > 0) {
+    state.rounds += 1;
+    const failed: typeof pending = [];
+    for (let i = 0; i < pending.length; i += input.concurrency) {
+      const chunk = pending.slice(i, i + input.concurrency);
+      const results = await Promise.allSettled(chunk.map((item) => dispatchBatch(item.user, item.events, base, { decide: () => item.decision, joined: () => undefined })));
+      results.forEach((result, j) => {
+        const item = chunk[j]!;
+        if (result.status === 'rejected') {
+          failed.push(item);
+          state.lastError = String(result.reason instanceof Error ? result.reason.message : result.reason).slice(0, 500);
+        } else if (result.value.started) {
+          state.started += 1;
+          recordLockoutDetected();
+        } else {
+          state.forwarded += result.value.forwarded;
+          state.joined += 1;
+          // The poller counted a decision for a new episode: it was none after all.
+          if (item.decision && item.decidedAtMs !== undefined) joined.push({ userId: item.user.id, decidedAtMs: item.decidedAtMs });
+        }
+      });
+    }
+    state.waiting = failed.length;
+    pending = failed;
+    if (pending.length === 0) break;
+    if (state.rounds >= MAX_ROUNDS) {
+      await report(input.pollerWorkflowId, state, joined);
+      throw ApplicationFailure.nonRetryable(`${pending.length} users could not be handed over: ${state.lastError}`, 'LockoutHandOverFailed');
+    }
+    log.warn('lockouts not handed over yet: retrying', { users: pending.length, error: state.lastError });
+    await sleep(Math.min(300_000, 1_000 * 2 ** Math.min(state.rounds, 9)));
+  }
+  await report(input.pollerWorkflowId, state, joined);
+  upsertSearchAttributes([{ key: AccessOutcomeKey, value: 'handed-over' }]);
+  return state;
+}
+
+/** Tells the poller what this slice did; a stopped poller is no reason to fail. */
+async function report(pollerWorkflowId: string, state: HandOverState, joined: HandOverReport['joined']): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(pollerWorkflowId).signal(lockoutHandOverReportSignal, {
+      started: state.started,
+      forwarded: state.forwarded,
+      joined: joined.slice(0, 1_000),
+    });
+  } catch {
+    log.info('the poller is gone: hand-over report not delivered', { pollerWorkflowId, runId: workflowInfo().runId });
+  }
+}
