@@ -4,10 +4,11 @@
  * that started it (parent close policy ABANDON).
  *
  * Lean on purpose — a spray starts thousands of these: two Okta calls in the common case (Okta's
- * 200 to the unlock already means ACTIVE; only an unexpected answer gets a second look) and about
- * 25 history events. Protected groups are checked by the first activity from the worker's cache of
- * their members; only when that cache cannot tell does the child read the user's groups (a third
- * call). Search attributes and memo come with the start, not as extra commands.
+ * 200 to the unlock already means ACTIVE; only an unexpected answer gets a second look) and at most
+ * 30 history events (each versioning marker costs two). Protected groups are checked by the first
+ * activity from the worker's cache of their members; only when that cache cannot tell does the child
+ * read the user's groups (a third call). Search attributes and memo come with the start, not as extra
+ * commands.
  *
  * No event is accepted and then dropped: the decision to complete is taken synchronously after the
  * last await, so an event signalled after the final status check either arrives in the same
@@ -218,9 +219,8 @@ export async function lockoutWorkflow(rawInput: LockoutInput): Promise<LockoutSt
   let protectedMember: boolean | undefined;
   /** Known from the first check (the worker's member cache), else one group read, only when the episode would otherwise unlock. */
   const isProtected = async (): Promise<boolean> => {
-    const groups = protectedGroups;
-    if (!groups?.length) return false;
-    protectedMember ??= (await okta.oktaListUserGroups(input.user.id)).some((g) => groups.includes(g.name));
+    if (!protectedGroups?.length) return false;
+    protectedMember ??= (await okta.oktaListUserGroups(input.user.id)).some((g) => protectedGroups.includes(g.name));
     return protectedMember;
   };
   /** The user, and with the lean check whether it is protected, in one activity. */
