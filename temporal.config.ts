@@ -170,7 +170,7 @@ const envSchema = z.object({
   FEATURE_PASSWORD_RESET: bool(true),
   FEATURE_MFA_RESET: bool(true),
 
-  // Self-service (issue 5): password reset links and MFA resets from chat frontends.
+  // Self-service: password reset links and MFA resets from chat frontends.
   /** "keyId:base64-32-byte-key,..." — the first key encrypts, every key decrypts (rotation). */
   PAYLOAD_ENCRYPTION_KEYS: optionalString,
   CODEC_SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
