@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { lockoutPollerWorkflowId, lockoutStateQuery, lockoutWorkflowId, pausePollerSignal, resumePollerSignal } from '../../workflows/lockout/messages.js';
+import { lockoutHandOverReportSignal, lockoutPollerWorkflowId, lockoutStateQuery, lockoutWorkflowId, pausePollerSignal, resumePollerSignal } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
 import { workflowTaskFailures } from '../helpers/temporal.js';
 import { lockoutFixture, type LockoutFixture } from './fixture.js';
@@ -52,6 +52,13 @@ describe('lockout poller fan-out of large pages', () => {
     // The events that joined open episodes are no new lockouts: the storm breaker counted each user once.
     assert.equal(after.breaker?.lockoutsInWindow, SPRAYED);
     assert.equal(after.breaker?.state, 'closed');
+    // A report from no hand-over the poller started (anyone with access to the namespace could send one) counts for nothing.
+    const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
+    await poller.signal(lockoutHandOverReportSignal, { handOverId: 'lockout-hand-over/forged/1', started: 1000, forwarded: 0, joined: ids.map((userId) => ({ userId, decidedAtMs: 0 })) });
+    await poller.signal(pausePollerSignal, { by: 'test' });
+    await eventually('the signals processed', async () => (await f.pollerState()).paused === true, 10_000);
+    assert.equal((await f.pollerState()).lockoutsStarted, SPRAYED, 'a forged report is ignored');
+    await poller.signal(resumePollerSignal);
     const { failures } = await workflowTaskFailures(f.temporal.client, lockoutPollerWorkflowId(f.sim.url));
     assert.deepEqual(failures, []);
   });

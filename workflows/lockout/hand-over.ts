@@ -10,7 +10,7 @@
  * fan-out the poller reads on (an unrelated lockout behind a spray is detected within seconds),
  * slices start in parallel, and each slice's children end after it did, out of anyone's history.
  */
-import { ApplicationFailure, defineQuery, getExternalWorkflowHandle, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, defineQuery, getExternalWorkflowHandle, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import { recordLockoutDetected } from '../metrics.js';
 import { AccessOutcomeKey } from '../search-attributes.js';
@@ -20,6 +20,8 @@ import { EpisodeDecisionSchema } from './policies.js';
 
 /** Users in one slice: each one's start is a command of this workflow, and a pending child until it starts. */
 export const MAX_HAND_OVER_USERS = 250;
+/** JSON characters of one slice's users: even at 3 bytes a character, well below the 2 MB payload limit. */
+export const MAX_HAND_OVER_CHARS = 400_000;
 
 export const HandOverInputSchema = z.object({
   pollerWorkflowId: z.string().min(1).max(1_000),
@@ -43,6 +45,8 @@ export const HandOverInputSchema = z.object({
     )
     .min(1)
     .max(MAX_HAND_OVER_USERS),
+  /** What earlier runs of this hand-over did (it continues as new while the server refuses starts). */
+  prior: z.object({ started: z.number().int().min(0), forwarded: z.number().int().min(0), joined: z.number().int().min(0), rounds: z.number().int().min(0) }).optional(),
   /** Starts in flight at once: bounds this workflow's commands per task and the server's backlog. */
   concurrency: z.number().int().min(1).max(250).default(50),
 });
@@ -60,9 +64,6 @@ export interface HandOverState {
 }
 export const handOverStateQuery = defineQuery<HandOverState>('handOverState');
 
-/** Retries of users that could not be handed over (the server refused a start): about 2 hours in all. */
-const MAX_ROUNDS = 30;
-
 export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<HandOverState> {
   const parsed = HandOverInputSchema.safeParse(rawInput);
   if (!parsed.success) {
@@ -70,7 +71,8 @@ export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<
   }
   const input = parsed.data;
   const base: ChildBase = input.base;
-  const state: HandOverState = { users: input.users.length, started: 0, forwarded: 0, joined: 0, waiting: input.users.length, rounds: 0 };
+  const prior = input.prior ?? { started: 0, forwarded: 0, joined: 0, rounds: 0 };
+  const state: HandOverState = { users: input.users.length, ...prior, waiting: input.users.length };
   setHandler(handOverStateQuery, () => state);
   const joined: HandOverReport['joined'] = [];
 
@@ -100,9 +102,10 @@ export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<
     state.waiting = failed.length;
     pending = failed;
     if (pending.length === 0) break;
-    if (state.rounds >= MAX_ROUNDS) {
-      await report(input.pollerWorkflowId, state, joined);
-      throw ApplicationFailure.nonRetryable(`${pending.length} users could not be handed over: ${state.lastError}`, 'LockoutHandOverFailed');
+    // Never given up: these users' events are past the poller's cursor. A long refusal continues as new.
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 20_000) {
+      const { started, forwarded, joined: joinedCount, rounds } = state;
+      await continueAsNew<typeof lockoutHandOverWorkflow>({ ...input, users: pending, prior: { started, forwarded, joined: joinedCount, rounds } });
     }
     log.warn('lockouts not handed over yet: retrying', { users: pending.length, error: state.lastError });
     await sleep(Math.min(300_000, 1_000 * 2 ** Math.min(state.rounds, 9)));
@@ -116,6 +119,7 @@ export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<
 async function report(pollerWorkflowId: string, state: HandOverState, joined: HandOverReport['joined']): Promise<void> {
   try {
     await getExternalWorkflowHandle(pollerWorkflowId).signal(lockoutHandOverReportSignal, {
+      handOverId: workflowInfo().workflowId,
       started: state.started,
       forwarded: state.forwarded,
       joined: joined.slice(0, 1_000),

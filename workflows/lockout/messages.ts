@@ -36,10 +36,11 @@ export function lockoutWorkflowId(userId: string): string {
 
 /**
  * A workflow that starts the episodes of one slice of a large page for the poller (fan-out): the
- * poller run's ID (unique) and a per-run sequence number; its parent names the poller.
+ * poller's first run ID and a sequence number carried through continue-as-new (both survive a
+ * reset of the poller, so a replayed start names the same workflow); its parent names the poller.
  */
-export function lockoutHandOverWorkflowId(pollerRunId: string, seq: number): string {
-  return `lockout-hand-over/${pollerRunId}/${seq}`;
+export function lockoutHandOverWorkflowId(pollerFirstRunId: string, seq: number): string {
+  return `lockout-hand-over/${pollerFirstRunId}/${seq}`;
 }
 
 /** What the poller hands a child about one lockout event (no secrets, small). */
@@ -123,6 +124,8 @@ export const lockoutEpisodeFailedSignal = defineSignal<[EpisodeFailure]>('lockou
 
 /** Hand-over → poller: what a fan-out slice did, so the poller's counters and policy memory stay right. */
 export const HandOverReportSchema = z.object({
+  /** The reporting hand-over's workflow ID: the poller takes one report per hand-over it started. */
+  handOverId: z.string().max(200),
   started: z.number().int().min(0).max(100_000),
   forwarded: z.number().int().min(0).max(1_000_000),
   /** Users whose events joined an open episode after a decision was taken (not a new lockout after all). */

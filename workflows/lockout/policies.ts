@@ -163,8 +163,11 @@ export class PolicyBook {
    */
   forget(userId: string, atMs: number): void {
     const user = this.users.get(userId);
-    if (user?.locks.at(-1) === atMs) user.locks.pop();
-    if (user?.notices.at(-1) === atMs) user.notices.pop();
+    // Reports of fanned-out pages arrive later than newer decisions: the entry may not be the last.
+    for (const list of user ? [user.locks, user.notices] : []) {
+      const j = list.lastIndexOf(atMs);
+      if (j >= 0) list.splice(j, 1);
+    }
     const i = this.breaker.recent.lastIndexOf(atMs);
     if (i >= 0) this.breaker.recent.splice(i, 1);
   }

@@ -54,6 +54,10 @@ export const CarriedStateSchema = z.object({
   pushed: z.object({ accepted: z.number(), duplicates: z.number(), skipped: z.number() }).optional(),
   episodesFailed: z.number().int().nonnegative().optional(),
   recentFailures: z.array(EpisodeFailureSchema.extend({ at: z.string() })).optional(),
+  /** Hand-overs started and not reported yet (ID → users), so only their own report is taken, once. */
+  openHandOvers: z.record(z.string().max(200), z.number().int().min(0).max(1_000)).optional(),
+  /** Hand-overs started over all runs: numbers their IDs. */
+  handOversStarted: z.number().int().nonnegative().optional(),
 });
 export type CarriedState = z.infer<typeof CarriedStateSchema>;
 

@@ -27,6 +27,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
 import type { OktaLogActivities } from '../../activities/okta-log-activities.js';
@@ -58,8 +59,8 @@ import {
 } from './messages.js';
 import { CarriedStateSchema, MAX_QUEUED, PollerBook, type UserBatch } from './poller-state.js';
 import { PolicyBook, PolicyCarriedSchema, type EpisodeDecision } from './policies.js';
-import { dispatchBatch, MAX_EVENTS_AT_START, type ChildBase } from './dispatch.js';
-import { lockoutHandOverWorkflow, MAX_HAND_OVER_USERS } from './hand-over.js';
+import { dispatchBatch, MAX_EVENTS_AT_START, MAX_EVENTS_FORWARDED, type ChildBase } from './dispatch.js';
+import { lockoutHandOverWorkflow, MAX_HAND_OVER_CHARS, MAX_HAND_OVER_USERS } from './hand-over.js';
 
 const { notifyUser } = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '15s',
@@ -82,6 +83,8 @@ export const POLLER_POLICIES = 'lockout-poller-policies';
 export const POLLER_FAN_OUT = 'lockout-poller-fan-out';
 /** Pages with more users than this are fanned out; smaller ones (the everyday case) are handed over directly. */
 const FAN_OUT_ABOVE = 25;
+/** Hand-overs awaiting their report that the poller remembers (the oldest are forgotten first). */
+const MAX_OPEN_HAND_OVERS = 2_000;
 /** Users handed over at once: bounds the commands (and pending signals) of one workflow task. */
 const DISPATCH_CONCURRENCY = 100;
 
@@ -111,7 +114,6 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   let polling = false;
   let lastPollError: string | undefined;
   let childrenThisRun = 0;
-  let handOversThisRun = 0;
   let nextPollAt = new Date().getTime();
 
   const readLog = () =>
@@ -161,9 +163,13 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   setHandler(lockoutHandOverReportSignal, (raw) => {
     const report = HandOverReportSchema.safeParse(raw);
     if (!report.success) return void log.warn('ignored a malformed hand-over report');
-    s.lockoutsStarted += report.data.started;
-    s.eventsForwarded += report.data.forwarded;
-    for (const { userId, decidedAtMs } of report.data.joined) policyBook.forget(userId, decidedAtMs);
+    // Only the report of a hand-over this poller started counts, once, and for no more users than it had.
+    const users = s.openHandOvers?.[report.data.handOverId];
+    if (users === undefined) return void log.warn('ignored a report from no open hand-over', { handOverId: report.data.handOverId });
+    delete s.openHandOvers![report.data.handOverId];
+    s.lockoutsStarted += Math.min(report.data.started, users);
+    s.eventsForwarded += Math.min(report.data.forwarded, users * MAX_EVENTS_FORWARDED);
+    for (const { userId, decidedAtMs } of report.data.joined.slice(0, users)) policyBook.forget(userId, decidedAtMs);
   });
   setHandler(pushLockoutEventsUpdate, (raw) => {
     // Parsed again: only the bounded fields the schema knows go into state.
@@ -284,36 +290,53 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
    */
   const fanOut = async (batches: UserBatch[]): Promise<{ failed: UserBatch[]; error?: unknown }> => {
     const size = Math.min(MAX_HAND_OVER_USERS, settings.maxChildrenPerRun);
-    const slices: UserBatch[][] = [];
-    for (let i = 0; i < batches.length; i += size) slices.push(batches.slice(i, i + size));
-    const { workflowId, runId } = workflowInfo();
+    const items = batches.map((batch) => {
+      const decision = policiesOn && settings.policies ? decide(batch) : undefined;
+      const decidedAtMs = decisions.get(batch)?.atMs;
+      return { batch, user: { user: batch.user, events: batch.events.slice(0, MAX_EVENTS_AT_START), ...(decision ? { decision } : {}), ...(decidedAtMs !== undefined ? { decidedAtMs } : {}) } };
+    });
+    // Slices are bounded in users and in bytes: a start whose input passed the payload limit would fail the poller.
+    const slices: (typeof items)[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      const itemBytes = JSON.stringify(item.user).length;
+      const last = slices.at(-1);
+      if (!last || last.length >= size || bytes + itemBytes > MAX_HAND_OVER_CHARS) {
+        slices.push([item]);
+        bytes = itemBytes;
+      } else {
+        last.push(item);
+        bytes += itemBytes;
+      }
+    }
+    const { workflowId, firstExecutionRunId } = workflowInfo();
     const base = childBase();
+    const ids = slices.map(() => lockoutHandOverWorkflowId(firstExecutionRunId, (s.handOversStarted = (s.handOversStarted ?? 0) + 1)));
     const results = await Promise.allSettled(
-      slices.map((slice) => {
-        const users = slice.map((batch) => {
-          const decision = policiesOn && settings.policies ? decide(batch) : undefined;
-          const decidedAtMs = decisions.get(batch)?.atMs;
-          return { user: batch.user, events: batch.events.slice(0, MAX_EVENTS_AT_START), ...(decision ? { decision } : {}), ...(decidedAtMs !== undefined ? { decidedAtMs } : {}) };
-        });
-        handOversThisRun += 1;
-        return startChild(lockoutHandOverWorkflow, {
-          workflowId: lockoutHandOverWorkflowId(runId, handOversThisRun),
-          args: [{ pollerWorkflowId: workflowId, base, users }],
+      slices.map((slice, i) =>
+        startChild(lockoutHandOverWorkflow, {
+          workflowId: ids[i]!,
+          args: [{ pollerWorkflowId: workflowId, base, users: slice.map((item) => item.user) }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           cancellationType: ChildWorkflowCancellationType.ABANDON,
           typedSearchAttributes: [{ key: AccessActionKey, value: 'hand-over' }, { key: AccessOutcomeKey, value: 'pending' }],
-          memo: { users: users.length },
-        });
-      }),
+          memo: { users: slice.length },
+        }),
+      ),
     );
     const failed: UserBatch[] = [];
     let error: unknown;
     results.forEach((result, i) => {
-      if (result.status === 'fulfilled') {
+      // Already started: a reset of the poller replays a start that happened; that hand-over has these users.
+      if (result.status === 'fulfilled' || result.reason instanceof WorkflowExecutionAlreadyStartedError) {
         childrenThisRun += 1;
-        for (const batch of slices[i]!) book.handedOver(batch);
+        const open = (s.openHandOvers ??= {});
+        open[ids[i]!] = slices[i]!.length;
+        const keys = Object.keys(open);
+        if (keys.length > MAX_OPEN_HAND_OVERS) delete open[keys[0]!];
+        for (const item of slices[i]!) book.handedOver(item.batch);
       } else {
-        failed.push(...slices[i]!);
+        failed.push(...slices[i]!.map((item) => item.batch));
         error ??= result.reason;
       }
     });
@@ -340,6 +363,8 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   };
 
   const roomForChildren = () => settings.maxChildrenPerRun - childrenThisRun;
+  /** A flood of signals (episode failures, reports) or a long poll fills the history: time to continue as new. */
+  const historyFull = () => fanOutOn && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= settings.maxHistoryEvents);
   /** Children one page may start: one per user, or one per slice when it is fanned out. */
   const pageCost = (pageSize: number) =>
     fanOutOn ? Math.max(Math.min(pageSize, FAN_OUT_ABOVE), Math.ceil(pageSize / Math.min(MAX_HAND_OVER_USERS, settings.maxChildrenPerRun))) : pageSize;
@@ -360,7 +385,10 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     let offset = 0;
     for (let pages = 0; pages < settings.maxPagesPerPoll; ) {
       // A page starts at most `pageSize` children: read it only if they all fit in this run.
-      if (offset === 0 && roomForChildren() < pageCost(pageSize)) return true;
+      // With the fan-out, checked before every part of a page too (a part is handed over on its own),
+      // and the history: a long poll must not carry a run past its limits.
+      if ((offset === 0 || fanOutOn) && roomForChildren() < pageCost(pageSize)) return true;
+      if (historyFull()) return true;
       const usingCursor = s.cursor !== undefined;
       let page: Awaited<ReturnType<ReturnType<typeof readLog>>>;
       try {
@@ -422,8 +450,6 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
 
   for (;;) {
     const wait = nextPollAt - new Date().getTime();
-    // A flood of signals (episode failures, reports) grows the history between polls: it wakes the loop to continue as new.
-    const historyFull = () => fanOutOn && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= settings.maxHistoryEvents);
     const ready = () => stopRequested || pollNowRequested || woken || historyFull() || (!s.paused && s.queued.length > 0 && roomForChildren() > 0);
     if (wait > 0 && !ready()) await condition(ready, wait);
     woken = false;
