@@ -29,7 +29,7 @@ export interface DispatchHooks {
   /** The unlock policies' decision for a new episode (memoised by the caller: a retry reuses it). */
   decide(): EpisodeDecision | undefined;
   /** The events joined an open episode after a decision was taken: it was no new lockout after all. */
-  joined(): void;
+  joined?(): void;
 }
 
 export type Dispatched = { started: true } | { started: false; forwarded: number };
@@ -66,7 +66,7 @@ export async function dispatchBatch(user: LockedUser, events: LockoutEvent[], ba
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // Not a new episode after all: the events join the open one and count as no lockout of their own.
-      hooks.joined();
+      hooks.joined?.();
     }
     try {
       const child = getExternalWorkflowHandle(childId);

@@ -82,7 +82,7 @@ export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<
     const failed: typeof pending = [];
     for (let i = 0; i < pending.length; i += input.concurrency) {
       const chunk = pending.slice(i, i + input.concurrency);
-      const results = await Promise.allSettled(chunk.map((item) => dispatchBatch(item.user, item.events, base, { decide: () => item.decision, joined: () => undefined })));
+      const results = await Promise.allSettled(chunk.map((item) => dispatchBatch(item.user, item.events, base, { decide: () => item.decision })));
       results.forEach((result, j) => {
         const item = chunk[j]!;
         if (result.status === 'rejected') {
