@@ -136,6 +136,11 @@ const envSchema = z.object({
   LOCKOUT_MAX_CHILDREN_PER_RUN: z.coerce.number().int().min(1).max(50_000).default(1_000),
   /** After a lost cursor, polling restarts this long before the last good poll. */
   LOCKOUT_CURSOR_OVERLAP: duration('5m'),
+  /**
+   * Episodes a storm's hand-overs start per second (one hand-over at a time, in log order). Unset:
+   * what the Okta rate serves at 2 calls per lockout, 20% ahead. 0: all at once.
+   */
+  LOCKOUT_STORM_STARTS_PER_SECOND: z.coerce.number({ message: 'expected a number' }).min(0).max(10_000).optional(),
   UNLOCK_POLICY: z.enum(['auto', 'ask-user', 'notify-only']).default('auto'),
   ASK_USER_TIMEOUT: duration('15m'),
   /** Attack-safe unlock policies (storm breaker, threats, protected accounts, re-lock loops, caps). */
@@ -296,6 +301,8 @@ export interface AppConfig {
     maxPagesPerPoll: number;
     maxChildrenPerRun: number;
     cursorOverlapMs: number;
+    /** Episodes a storm's hand-overs start per second; undefined: all at once. */
+    stormStartsPerSecond?: number;
     unlockPolicy: 'auto' | 'ask-user' | 'notify-only';
     askUserTimeoutMs: number;
     /** Attack-safe unlock policies; undefined when LOCKOUT_POLICIES is off. */
@@ -484,6 +491,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       maxPagesPerPoll: e.LOCKOUT_MAX_PAGES_PER_POLL,
       maxChildrenPerRun: e.LOCKOUT_MAX_CHILDREN_PER_RUN,
       cursorOverlapMs: e.LOCKOUT_CURSOR_OVERLAP,
+      ...stormRate(e.LOCKOUT_STORM_STARTS_PER_SECOND, e.OKTA_MAX_REQUESTS_PER_SECOND),
       unlockPolicy: e.UNLOCK_POLICY,
       askUserTimeoutMs: e.ASK_USER_TIMEOUT,
       ...(e.LOCKOUT_POLICIES
@@ -592,6 +600,12 @@ function resolveNotifier(e: ParsedEnv, problems: string[]): AppConfig['notifier'
 }
 
 const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+/** A storm's episode starts per second: set (0 = unpaced), else the Okta rate's worth at 2 calls each, 20% ahead. */
+function stormRate(set: number | undefined, oktaRate: number): { stormStartsPerSecond?: number } {
+  const rate = set ?? Math.round(oktaRate * 0.6 * 100) / 100;
+  return rate > 0 ? { stormStartsPerSecond: rate } : {};
+}
 
 function resolveSelfService(e: ParsedEnv, problems: string[]): SelfServiceConfig {
   const payloadKeys: SelfServiceConfig['payloadKeys'] = [];

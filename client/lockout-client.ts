@@ -35,6 +35,7 @@ export function pollerSettingsFromConfig(config: AppConfig, orgUrl: string, over
     maxPagesPerPoll: config.lockout.maxPagesPerPoll,
     maxChildrenPerRun: config.lockout.maxChildrenPerRun,
     fallbackOverlapMs: config.lockout.cursorOverlapMs,
+    ...(config.lockout.stormStartsPerSecond ? { stormStartsPerSecond: config.lockout.stormStartsPerSecond } : {}),
     unlock: {
       policy: config.lockout.unlockPolicy,
       askUserTimeoutMs: config.lockout.askUserTimeoutMs,

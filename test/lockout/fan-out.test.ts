@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
 import { lockoutHandOverReportSignal, lockoutPollerWorkflowId, lockoutStateQuery, lockoutWorkflowId, pausePollerSignal, resumePollerSignal } from '../../workflows/lockout/messages.js';
+import { handOverStateQuery, lockoutHandOverWorkflow } from '../../workflows/lockout/hand-over.js';
 import { eventually } from '../helpers/eventually.js';
 import { workflowTaskFailures } from '../helpers/temporal.js';
 import { lockoutFixture, type LockoutFixture } from './fixture.js';
@@ -61,5 +63,73 @@ describe('lockout poller fan-out of large pages', () => {
     await poller.signal(resumePollerSignal);
     const { failures } = await workflowTaskFailures(f.temporal.client, lockoutPollerWorkflowId(f.sim.url));
     assert.deepEqual(failures, []);
+  });
+});
+
+describe('lockout hand-overs under a storm rate', () => {
+  let f: LockoutFixture;
+  before(async () => {
+    // Pages of 30 users, one hand-over each; the storm rate (10 episodes a second) paces them.
+    f = await lockoutFixture({
+      LOCKOUT_POLL_PAGE_SIZE: '30',
+      LOCKOUT_MAX_CHILDREN_PER_RUN: '30',
+      LOCKOUT_STORM_STARTS_PER_SECOND: '10',
+      LOCKOUT_POLL_INTERVAL: '300ms',
+      STORM_BREAKER_THRESHOLD: '1000',
+    });
+    await f.startPoller();
+    await eventually('the poller polling', async () => (await f.pollerState()).polls >= 1, 30_000);
+  });
+  after(() => f?.close());
+
+  it('starts one hand-over at a time, in log order, each paced at the storm rate', async () => {
+    const users = await Promise.all(Array.from({ length: 60 }, (_, i) => f.sim.control.createUser({ login: `paced.${i}@example.com` })));
+    const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
+    await poller.signal(pausePollerSignal, { by: 'test' });
+    await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
+    for (const u of users) await f.sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 });
+    await poller.signal(resumePollerSignal);
+
+    const describeAll = () => Promise.all(users.map((u) => f.temporal.client.workflow.getHandle(lockoutWorkflowId(u.id)).describe()));
+    const episodes = await eventually('every episode started', () => describeAll().catch(() => undefined), 60_000, 500);
+    const byParent = new Map<string, number[]>();
+    for (const d of episodes) {
+      const parent = d.raw.workflowExecutionInfo?.parentExecution?.workflowId ?? '(none)';
+      byParent.set(parent, [...(byParent.get(parent) ?? []), d.startTime.getTime()]);
+    }
+    const handOvers = [...byParent.keys()].sort((a, b) => Number(a.split('/').at(-1)) - Number(b.split('/').at(-1)));
+    assert.equal(handOvers.length, 2, `two hand-overs of 30: ${handOvers.join(', ')}`);
+    const [first, second] = handOvers.map((id) => byParent.get(id)!);
+    // Without turns both would start their episodes at once, interleaved.
+    assert.ok(Math.max(...first!) <= Math.min(...second!), 'the second hand-over started its episodes after the first had started all of its own');
+    // 30 episodes at 10 a second, two seconds' worth at a time: the last starts about two seconds after the first.
+    for (const starts of [first!, second!]) assert.ok(Math.max(...starts) - Math.min(...starts) >= 1_500, `paced: ${Math.max(...starts) - Math.min(...starts)} ms`);
+    for (const id of handOvers) assert.equal((await f.temporal.client.workflow.getHandle(id).query(handOverStateQuery)).turn, 'started');
+    await eventually('the turns all reported', async () => {
+      const s = await f.pollerState();
+      return s.lockoutsStarted === 60 && s.handOvers?.waiting === 0 && s.handOvers.active === 0;
+    }, 30_000);
+    const { failures } = await workflowTaskFailures(f.temporal.client, lockoutPollerWorkflowId(f.sim.url));
+    assert.deepEqual(failures, []);
+  });
+
+  it('goes on alone when no turn comes (its poller is gone)', { timeout: 30_000 }, async () => {
+    const user = await f.sim.control.createUser({ login: 'alone@example.com' });
+    const handle = await f.temporal.client.workflow.start(lockoutHandOverWorkflow, {
+      taskQueue: f.config.temporal.taskQueue,
+      workflowId: `test-hand-over-alone-${randomUUID()}`,
+      args: [
+        {
+          pollerWorkflowId: 'lockout-poller/no-such-org',
+          base: { policy: 'auto', askUserTimeoutMs: 60_000, oktaTaskQueue: f.config.temporal.oktaTaskQueue },
+          users: [{ user: { id: user.id }, events: [{ uuid: randomUUID(), eventType: 'user.account.lock', published: new Date().toISOString() }] }],
+          turn: { maxWaitMs: 1_000, startsPerSecond: 10 },
+        },
+      ],
+    });
+    const result = await handle.result();
+    assert.equal(result.turn, 'went-alone');
+    assert.equal(result.started, 1);
+    await f.temporal.client.workflow.getHandle(lockoutWorkflowId(user.id)).describe();
   });
 });

@@ -18,7 +18,8 @@ import { recordSelfServiceRuns } from './record-self-service.js';
 const out = new URL('./histories/', import.meta.url);
 const which = process.argv[2] ?? 'all';
 if (!['all', 'lockout', 'self-service'].includes(which)) throw new Error(`unknown family "${which}" (lockout, self-service)`);
-const f = await lockoutFixture({ LOCKOUT_POLL_INTERVAL: '200ms' });
+// A storm rate low enough that the recorded hand-over waits for its turn and paces its starts.
+const f = await lockoutFixture({ LOCKOUT_POLL_INTERVAL: '200ms', LOCKOUT_STORM_STARTS_PER_SECOND: '10' });
 try {
   const runs: Record<string, [string, string]> = which === 'lockout' ? {} : await recordSelfServiceRuns(f.temporal);
   if (which !== 'self-service') Object.assign(runs, await recordLockoutRuns());

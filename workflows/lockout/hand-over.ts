@@ -10,12 +10,12 @@
  * fan-out the poller reads on (an unrelated lockout behind a spray is detected within seconds),
  * slices start in parallel, and each slice's children end after it did, out of anyone's history.
  */
-import { ApplicationFailure, continueAsNew, defineQuery, getExternalWorkflowHandle, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, defineQuery, getExternalWorkflowHandle, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import { recordLockoutDetected } from '../metrics.js';
 import { AccessOutcomeKey } from '../search-attributes.js';
 import { dispatchBatch, MAX_EVENTS_AT_START, type ChildBase } from './dispatch.js';
-import { LockedUserSchema, LockoutEventSchema, lockoutHandOverReportSignal, type HandOverReport } from './messages.js';
+import { LockedUserSchema, LockoutEventSchema, lockoutHandOverReportSignal, lockoutHandOverTurnSignal, type HandOverReport } from './messages.js';
 import { EpisodeDecisionSchema } from './policies.js';
 
 /** Users in one slice: each one's start is a command of this workflow, and a pending child until it starts. */
@@ -49,6 +49,11 @@ export const HandOverInputSchema = z.object({
   prior: z.object({ started: z.number().int().min(0), forwarded: z.number().int().min(0), joined: z.number().int().min(0), rounds: z.number().int().min(0) }).optional(),
   /** Starts in flight at once: bounds this workflow's commands per task and the server's backlog. */
   concurrency: z.number().int().min(1).max(250).default(50),
+  /**
+   * Set by a poller with a storm rate (see hand-over-turns.ts): wait for the poller's turn signal (at
+   * most `maxWaitMs`, then go on alone), then start `startsPerSecond` episodes a second.
+   */
+  turn: z.object({ maxWaitMs: z.number().int().min(0).max(7 * 86_400_000), startsPerSecond: z.number().positive().max(10_000) }).optional(),
 });
 export type HandOverInput = z.input<typeof HandOverInputSchema>;
 
@@ -61,6 +66,8 @@ export interface HandOverState {
   waiting: number;
   rounds: number;
   lastError?: string;
+  /** Paced hand-overs: waiting for the poller's go, or starting their episodes. */
+  turn?: 'waiting' | 'started' | 'went-alone';
 }
 export const handOverStateQuery = defineQuery<HandOverState>('handOverState');
 
@@ -74,14 +81,33 @@ export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<
   const prior = input.prior ?? { started: 0, forwarded: 0, joined: 0, rounds: 0 };
   const state: HandOverState = { users: input.users.length, ...prior, waiting: input.users.length };
   setHandler(handOverStateQuery, () => state);
+  let go = false;
+  setHandler(lockoutHandOverTurnSignal, () => void (go = true));
   const joined: HandOverReport['joined'] = [];
+
+  const pace = input.turn;
+  if (pace && !input.prior) {
+    state.turn = 'waiting';
+    const told = await condition(() => go, pace.maxWaitMs);
+    state.turn = told ? 'started' : 'went-alone';
+    if (!told) log.warn('no turn from the poller in time: starting episodes anyway', { waitedMs: pace.maxWaitMs });
+  }
+  // Paced: a chunk is about two seconds' worth of starts, and each waits for its time.
+  const chunkSize = pace ? Math.max(1, Math.min(input.concurrency, Math.ceil(pace.startsPerSecond * 2))) : input.concurrency;
+  const pacedFrom = new Date().getTime();
+  let paced = 0;
 
   let pending = input.users;
   while (pending.length > 0) {
     state.rounds += 1;
     const failed: typeof pending = [];
-    for (let i = 0; i < pending.length; i += input.concurrency) {
-      const chunk = pending.slice(i, i + input.concurrency);
+    for (let i = 0; i < pending.length; i += chunkSize) {
+      if (pace && paced > 0) {
+        const wait = pacedFrom + (paced * 1_000) / pace.startsPerSecond - new Date().getTime();
+        if (wait > 0) await sleep(wait);
+      }
+      const chunk = pending.slice(i, i + chunkSize);
+      paced += chunk.length;
       const results = await Promise.allSettled(chunk.map((item) => dispatchBatch(item.user, item.events, base, { decide: () => item.decision })));
       results.forEach((result, j) => {
         const item = chunk[j]!;

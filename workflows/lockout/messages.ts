@@ -92,6 +92,13 @@ export const PollerSettingsSchema = z.object({
   policies: UnlockPoliciesSchema.optional(),
   /** Continue-as-new after this many history events even before the server suggests it (tests use a low value). */
   maxHistoryEvents: z.number().int().min(20).default(10_000),
+  /**
+   * Episodes a storm's hand-overs start per second, one hand-over at a time, in log order: about
+   * what the Okta rate can serve (2 calls each), a little ahead. Starting ten thousand at once only
+   * queues them on the server (an unrelated lockout's start waits behind all of them) and in the
+   * worker's memory. Absent: hand-overs start their episodes all at once.
+   */
+  stormStartsPerSecond: z.number().positive().max(10_000).optional(),
 });
 export type PollerSettings = z.infer<typeof PollerSettingsSchema>;
 export type PollerSettingsInput = z.input<typeof PollerSettingsSchema>;
@@ -133,6 +140,8 @@ export const HandOverReportSchema = z.object({
 });
 export type HandOverReport = z.infer<typeof HandOverReportSchema>;
 export const lockoutHandOverReportSignal = defineSignal<[HandOverReport]>('lockoutHandOverReport');
+/** Poller → waiting hand-over: its turn to start its episodes (the one before it has reported). */
+export const lockoutHandOverTurnSignal = defineSignal('lockoutHandOverTurn');
 
 /**
  * Push → poller: System Log events delivered by an Okta event hook, already projected
@@ -210,6 +219,8 @@ export interface PollerState {
   policyUsersTracked?: number;
   /** First release only: episodes it knew to be open. */
   activeEpisodes?: number;
+  /** A storm's hand-overs: waiting for their turn, and starting episodes now. */
+  handOvers?: { waiting: number; active: number };
   runsSoFar: number;
 }
 export const pollerStateQuery = defineQuery<PollerState>('pollerState');

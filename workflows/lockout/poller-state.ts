@@ -58,6 +58,10 @@ export const CarriedStateSchema = z.object({
   openHandOvers: z.record(z.string().max(200), z.number().int().min(0).max(1_000)).optional(),
   /** Hand-overs started over all runs: numbers their IDs. */
   handOversStarted: z.number().int().nonnegative().optional(),
+  /** Paced hand-overs waiting for their turn, in log order (see hand-over-turns.ts). */
+  handOverTurns: z.array(z.string().max(200)).max(2_000).optional(),
+  /** Hand-overs starting their episodes now (ID → when their turn is given up if they never report). */
+  activeHandOvers: z.record(z.string().max(200), z.number()).optional(),
 });
 export type CarriedState = z.infer<typeof CarriedStateSchema>;
 

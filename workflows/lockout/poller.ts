@@ -18,6 +18,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
   patched,
   proxyActivities,
@@ -39,6 +40,7 @@ import {
   EpisodeFailureSchema,
   HandOverReportSchema,
   lockoutHandOverReportSignal,
+  lockoutHandOverTurnSignal,
   lockoutHandOverWorkflowId,
   PollerSettingsSchema,
   PushLockoutEventsSchema,
@@ -61,6 +63,7 @@ import { CarriedStateSchema, MAX_QUEUED, PollerBook, type UserBatch } from './po
 import { PolicyBook, PolicyCarriedSchema, type EpisodeDecision } from './policies.js';
 import { dispatchBatch, MAX_EVENTS_AT_START, MAX_EVENTS_FORWARDED, type ChildBase } from './dispatch.js';
 import { lockoutHandOverWorkflow, MAX_HAND_OVER_CHARS, MAX_HAND_OVER_USERS } from './hand-over.js';
+import { HandOverTurns } from './hand-over-turns.js';
 
 const { notifyUser } = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '15s',
@@ -81,10 +84,10 @@ export const POLLER_V2 = 'lockout-poller-v2';
 export const POLLER_POLICIES = 'lockout-poller-policies';
 /** Versioning marker of the fan-out of large pages to hand-over workflows. */
 export const POLLER_FAN_OUT = 'lockout-poller-fan-out';
+/** Versioning marker of paced hand-overs taking turns (hand-over-turns.ts). */
+export const POLLER_HAND_OVER_TURNS = 'lockout-poller-hand-over-turns';
 /** Pages with more users than this are fanned out; smaller ones (the everyday case) are handed over directly. */
 const FAN_OUT_ABOVE = 25;
-/** Hand-overs awaiting their report that the poller remembers (the oldest are forgotten first). */
-const MAX_OPEN_HAND_OVERS = 2_000;
 /** Users handed over at once: bounds the commands (and pending signals) of one workflow task. */
 const DISPATCH_CONCURRENCY = 100;
 
@@ -100,6 +103,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   const policiesOn = patched(POLLER_POLICIES);
   const policyBook = new PolicyBook(carriedPolicies);
   const fanOutOn = patched(POLLER_FAN_OUT);
+  const turnsOn = fanOutOn && patched(POLLER_HAND_OVER_TURNS);
   /** Helpdesk alerts waiting to be sent by the main loop (one per breaker trip). */
   const pendingAlerts: string[] = [];
   const breakerView = () => (settings.policies ? policyBook.view(new Date().getTime(), settings.policies) : undefined);
@@ -108,6 +112,8 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     if (view) upsertMemo({ breaker: view.state, ...(view.since ? { breakerSince: view.since } : {}) });
   };
   const s = book.s;
+  const turns = new HandOverTurns(s);
+  let turnsDue = false;
   let pollNowRequested = false;
   let stopRequested = false;
   let woken = false;
@@ -125,7 +131,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     }).oktaReadLockoutLog;
 
   setHandler(pollerStateQuery, () => {
-    const view = book.view({ orgUrl, settings, polling, childrenThisRun, ...(lastPollError ? { lastPollError } : {}) });
+    const view = { ...book.view({ orgUrl, settings, polling, childrenThisRun, ...(lastPollError ? { lastPollError } : {}) }), ...(turnsOn ? { handOvers: turns.view } : {}) };
     const breaker = policiesOn ? breakerView() : undefined;
     return breaker ? { ...view, breaker, policyUsersTracked: policyBook.trackedUsers } : view;
   });
@@ -164,9 +170,10 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     const report = HandOverReportSchema.safeParse(raw);
     if (!report.success) return void log.warn('ignored a malformed hand-over report');
     // Only the report of a hand-over this poller started counts, once, and for no more users than it had.
-    const users = s.openHandOvers?.[report.data.handOverId];
+    const users = turns.reported(report.data.handOverId);
     if (users === undefined) return void log.warn('ignored a report from no open hand-over', { handOverId: report.data.handOverId });
-    delete s.openHandOvers![report.data.handOverId];
+    // The next in line may go (runs from before the turns only counted reports).
+    if (turnsOn) turnsDue = true;
     s.lockoutsStarted += Math.min(report.data.started, users);
     s.eventsForwarded += Math.min(report.data.forwarded, users * MAX_EVENTS_FORWARDED);
     for (const { userId, decidedAtMs } of report.data.joined.slice(0, users)) policyBook.forget(userId, decidedAtMs);
@@ -312,11 +319,15 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     const { workflowId, firstExecutionRunId } = workflowInfo();
     const base = childBase();
     const ids = slices.map(() => lockoutHandOverWorkflowId(firstExecutionRunId, (s.handOversStarted = (s.handOversStarted ?? 0) + 1)));
+    const pace = turnsOn ? settings.stormStartsPerSecond : undefined;
+    // Each waits at most for everyone ahead of it, those of this page included.
+    let ahead = 0;
+    const waits = slices.map((slice) => (pace ? turns.maxWaitMs((ahead += slice.length), pace) : 0));
     const results = await Promise.allSettled(
       slices.map((slice, i) =>
         startChild(lockoutHandOverWorkflow, {
           workflowId: ids[i]!,
-          args: [{ pollerWorkflowId: workflowId, base, users: slice.map((item) => item.user) }],
+          args: [{ pollerWorkflowId: workflowId, base, users: slice.map((item) => item.user), ...(pace ? { turn: { maxWaitMs: waits[i]!, startsPerSecond: pace } } : {}) }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           cancellationType: ChildWorkflowCancellationType.ABANDON,
           typedSearchAttributes: [{ key: AccessActionKey, value: 'hand-over' }, { key: AccessOutcomeKey, value: 'pending' }],
@@ -330,17 +341,26 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
       // Already started: a reset of the poller replays a start that happened; that hand-over has these users.
       if (result.status === 'fulfilled' || result.reason instanceof WorkflowExecutionAlreadyStartedError) {
         childrenThisRun += 1;
-        const open = (s.openHandOvers ??= {});
-        open[ids[i]!] = slices[i]!.length;
-        const keys = Object.keys(open);
-        if (keys.length > MAX_OPEN_HAND_OVERS) delete open[keys[0]!];
+        turns.opened(ids[i]!, slices[i]!.length, pace !== undefined);
         for (const item of slices[i]!) book.handedOver(item.batch);
       } else {
         failed.push(...slices[i]!.map((item) => item.batch));
         error ??= result.reason;
       }
     });
+    await grantTurns();
     return { failed, ...(error !== undefined ? { error } : {}) };
+  };
+
+  /** Tells the next hand-overs in line it is their turn; one that is gone goes on alone or has ended. */
+  const grantTurns = async () => {
+    turnsDue = false;
+    if (!turnsOn) return;
+    const due = turns.due(new Date().getTime(), settings.stormStartsPerSecond);
+    const sent = await Promise.allSettled(due.map((id) => getExternalWorkflowHandle(id).signal(lockoutHandOverTurnSignal)));
+    sent.forEach((result, i) => {
+      if (result.status === 'rejected') log.warn('could not give a hand-over its turn', { handOverId: due[i], error: describe(result.reason) });
+    });
   };
 
   /** Hands batches over, a bounded number at a time. Returns the batches that could not be handed over. */
@@ -389,6 +409,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
       // and the history: a long poll must not carry a run past its limits.
       if ((offset === 0 || fanOutOn) && roomForChildren() < pageCost(pageSize)) return true;
       if (historyFull()) return true;
+      if (turnsDue) await grantTurns();
       const usingCursor = s.cursor !== undefined;
       let page: Awaited<ReturnType<ReturnType<typeof readLog>>>;
       try {
@@ -450,10 +471,12 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
 
   for (;;) {
     const wait = nextPollAt - new Date().getTime();
-    const ready = () => stopRequested || pollNowRequested || woken || historyFull() || (!s.paused && s.queued.length > 0 && roomForChildren() > 0);
+    const ready = () => stopRequested || pollNowRequested || woken || turnsDue || historyFull() || (!s.paused && s.queued.length > 0 && roomForChildren() > 0);
     if (wait > 0 && !ready()) await condition(ready, wait);
     woken = false;
     if (stopRequested) break;
+    // Also every interval: a turn never reported is given up after its deadline.
+    if (turnsOn) await grantTurns();
     if (!s.paused && s.queued.length > 0) await dispatchQueued();
     const due = new Date().getTime() >= nextPollAt;
     if ((due && !s.paused) || pollNowRequested) {

@@ -1,0 +1,70 @@
+/**
+ * The turns of a storm's hand-overs (pure): one at a time in log order, a lost turn given up at its
+ * deadline, reports counted once, waits long enough for everyone ahead.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HandOverTurns, MAX_OPEN_HAND_OVERS, turnMs } from '../../workflows/lockout/hand-over-turns.js';
+import type { CarriedState } from '../../workflows/lockout/poller-state.js';
+
+const fresh = () => ({}) as Pick<CarriedState, 'openHandOvers' | 'handOverTurns' | 'activeHandOvers'>;
+
+describe('hand-over turns', () => {
+  it('gives one paced hand-over its turn at a time, in the order they started', () => {
+    const turns = new HandOverTurns(fresh());
+    for (const id of ['a', 'b', 'c']) turns.opened(id, 250, true);
+    assert.deepEqual(turns.due(0, 10), ['a']);
+    assert.deepEqual(turns.due(1_000, 10), [], 'b waits while a starts its episodes');
+    assert.deepEqual(turns.view, { waiting: 2, active: 1 });
+    assert.equal(turns.reported('a'), 250);
+    assert.deepEqual(turns.due(2_000, 10), ['b']);
+    assert.equal(turns.reported('a'), undefined, 'a report counts once');
+  });
+
+  it('gives a turn up at its deadline (a hand-over terminated before it reported)', () => {
+    const turns = new HandOverTurns(fresh());
+    turns.opened('a', 100, true);
+    turns.opened('b', 100, true);
+    assert.deepEqual(turns.due(0, 10), ['a']);
+    assert.deepEqual(turns.due(turnMs(100, 10) - 1, 10), []);
+    assert.deepEqual(turns.due(turnMs(100, 10), 10), ['b']);
+    assert.equal(turns.reported('a'), 100, 'a late report still counts');
+  });
+
+  it('lets every waiting hand-over go when pacing is switched off, and never queues unpaced ones', () => {
+    const turns = new HandOverTurns(fresh());
+    turns.opened('a', 10, true);
+    turns.opened('b', 10, true);
+    turns.opened('c', 10, false);
+    assert.deepEqual(turns.due(0, undefined), ['a', 'b']);
+    assert.deepEqual(turns.view, { waiting: 0, active: 0 });
+    assert.equal(turns.reported('c'), 10);
+  });
+
+  it('skips a hand-over that reported before its turn (it went on alone)', () => {
+    const turns = new HandOverTurns(fresh());
+    turns.opened('a', 10, true);
+    turns.opened('b', 10, true);
+    assert.equal(turns.reported('a'), 10);
+    assert.deepEqual(turns.due(0, 10), ['b']);
+  });
+
+  it('waits long enough for everyone ahead', () => {
+    const turns = new HandOverTurns(fresh());
+    turns.opened('a', 250, true);
+    turns.opened('b', 250, true);
+    turns.due(0, 10);
+    // a (active) and b (waiting) are ahead of a new hand-over of 250: 750 users at 10/s.
+    assert.ok(turns.maxWaitMs(250, 10) >= 75_000 * 2);
+    assert.ok(turns.maxWaitMs(250, 10) < turns.maxWaitMs(500, 10));
+  });
+
+  it('forgets the oldest hand-over past the bound, from the line too', () => {
+    const s = fresh();
+    const turns = new HandOverTurns(s);
+    for (let i = 0; i <= MAX_OPEN_HAND_OVERS; i++) turns.opened(`h${i}`, 1, true);
+    assert.equal(Object.keys(s.openHandOvers!).length, MAX_OPEN_HAND_OVERS);
+    assert.equal(s.handOverTurns!.length, MAX_OPEN_HAND_OVERS);
+    assert.deepEqual(turns.due(0, 10), ['h1']);
+  });
+});
