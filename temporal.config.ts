@@ -138,7 +138,7 @@ const envSchema = z.object({
   LOCKOUT_CURSOR_OVERLAP: duration('5m'),
   /**
    * Episodes a storm's hand-overs start per second (one hand-over at a time, in log order). Unset:
-   * what the Okta rate serves at 2 calls per lockout, 20% ahead. 0: all at once.
+   * what the Okta rate serves at 2 calls per lockout (any excess only piles up as open episodes). 0: all at once.
    */
   LOCKOUT_STORM_STARTS_PER_SECOND: z.coerce.number({ message: 'expected a number' }).min(0).max(10_000).optional(),
   UNLOCK_POLICY: z.enum(['auto', 'ask-user', 'notify-only']).default('auto'),
@@ -601,9 +601,9 @@ function resolveNotifier(e: ParsedEnv, problems: string[]): AppConfig['notifier'
 
 const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 
-/** A storm's episode starts per second: set (0 = unpaced), else the Okta rate's worth at 2 calls each, 20% ahead. */
+/** A storm's episode starts per second: set (0 = unpaced), else the Okta rate's worth at 2 calls each. */
 function stormRate(set: number | undefined, oktaRate: number): { stormStartsPerSecond?: number } {
-  const rate = set ?? Math.round(oktaRate * 0.6 * 100) / 100;
+  const rate = set ?? Math.round(oktaRate * 0.5 * 100) / 100;
   return rate > 0 ? { stormStartsPerSecond: rate } : {};
 }
 

@@ -94,7 +94,7 @@ export const PollerSettingsSchema = z.object({
   maxHistoryEvents: z.number().int().min(20).default(10_000),
   /**
    * Episodes a storm's hand-overs start per second, one hand-over at a time, in log order: about
-   * what the Okta rate can serve (2 calls each), a little ahead. Starting ten thousand at once only
+   * what the Okta rate can serve (2 calls each). Starting ten thousand at once only
    * queues them on the server (an unrelated lockout's start waits behind all of them) and in the
    * worker's memory. Absent: hand-overs start their episodes all at once.
    */
