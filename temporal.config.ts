@@ -140,7 +140,13 @@ const envSchema = z.object({
    * Episodes a storm's hand-overs start per second (one hand-over at a time, in log order). Unset:
    * what the Okta rate serves at 2 calls per lockout (any excess only piles up as open episodes). 0: all at once.
    */
-  LOCKOUT_STORM_STARTS_PER_SECOND: z.coerce.number({ message: 'expected a number' }).min(0).max(10_000).optional(),
+  LOCKOUT_STORM_STARTS_PER_SECOND: optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .refine((v) => v === undefined || v === 0 || (v >= 0.1 && v <= 10_000), { message: 'expected 0 (all at once) or a number from 0.1 to 10000' }),
+  ),
   UNLOCK_POLICY: z.enum(['auto', 'ask-user', 'notify-only']).default('auto'),
   ASK_USER_TIMEOUT: duration('15m'),
   /** Attack-safe unlock policies (storm breaker, threats, protected accounts, re-lock loops, caps). */
@@ -603,7 +609,7 @@ const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boo
 
 /** A storm's episode starts per second: set (0 = unpaced), else the Okta rate's worth at 2 calls each. */
 function stormRate(set: number | undefined, oktaRate: number): { stormStartsPerSecond?: number } {
-  const rate = set ?? Math.round(oktaRate * 0.5 * 100) / 100;
+  const rate = set ?? Math.max(0.01, Math.round(oktaRate * 0.5 * 100) / 100);
   return rate > 0 ? { stormStartsPerSecond: rate } : {};
 }
 

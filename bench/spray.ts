@@ -122,7 +122,10 @@ try {
   const sample = users.filter((_, i) => i % Math.max(1, Math.floor(N / 20)) === 0).slice(0, 20);
   const events = await Promise.all(sample.map(async (u) => (await client.workflow.getHandle(lockoutWorkflowId(u.id)).fetchHistory()).events?.length ?? 0));
   const pollerRuns: number[] = [];
-  for await (const run of client.workflow.list({ query: `WorkflowId = "${lockoutPollerWorkflowId(sim.url)}"` })) pollerRuns.push(run.historyLength);
+  // Visibility records a run's history length when it closes: the running one is described.
+  for await (const run of client.workflow.list({ query: `WorkflowId = "${lockoutPollerWorkflowId(sim.url)}"` })) {
+    pollerRuns.push(run.status.name === 'RUNNING' ? (await client.workflow.getHandle(run.workflowId, run.runId).describe()).historyLength : run.historyLength);
+  }
   sampleRss();
   console.log(
     JSON.stringify({

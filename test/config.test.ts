@@ -212,4 +212,13 @@ describe('config', () => {
     for (const name of ['OKTA_DPOP', 'WORKER_HEALTH_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) assert.match(bad.message, new RegExp(name));
     assert.match(problemsOf({ CODEC_SERVER_ALLOWED_HOSTS: 'ok.example,bad host' }).message, /CODEC_SERVER_ALLOWED_HOSTS/);
   });
+
+  it('paces a storm at the Okta rate\'s worth unless told otherwise; blank is unset, 0 is unpaced, nonsense refused', () => {
+    assert.equal(load({ OKTA_MAX_REQUESTS_PER_SECOND: '25' }).lockout.stormStartsPerSecond, 12.5);
+    assert.equal(load({ OKTA_MAX_REQUESTS_PER_SECOND: '25', LOCKOUT_STORM_STARTS_PER_SECOND: '' }).lockout.stormStartsPerSecond, 12.5);
+    assert.equal(load({ LOCKOUT_STORM_STARTS_PER_SECOND: '7' }).lockout.stormStartsPerSecond, 7);
+    assert.equal(load({ LOCKOUT_STORM_STARTS_PER_SECOND: '0' }).lockout.stormStartsPerSecond, undefined);
+    assert.equal(load({ OKTA_MAX_REQUESTS_PER_SECOND: '0.001' }).lockout.stormStartsPerSecond, 0.01);
+    for (const bad of ['fast', '0.00001', '-1', '20000']) assert.match(problemsOf({ LOCKOUT_STORM_STARTS_PER_SECOND: bad }).message, /LOCKOUT_STORM_STARTS_PER_SECOND/, bad);
+  });
 });

@@ -18,14 +18,14 @@ export const MAX_OPEN_HAND_OVERS = 2_000;
 const MAX_ACTIVE = 1;
 /** Slack on every deadline: a loaded server and worker take a while to pass a signal on. */
 const SLACK_MS = 120_000;
-/** The longest a hand-over waits for its turn before it goes on alone. */
+/** The longest a hand-over waits for its turn before it goes on alone, and the longest turn. */
 const MAX_WAIT_MS = 7 * 86_400_000;
 
 type TurnsState = Pick<CarriedState, 'openHandOvers' | 'handOverTurns' | 'activeHandOvers'>;
 
 /** How long `users` episodes take at `startsPerSecond`, with room to spare. */
 export function turnMs(users: number, startsPerSecond: number): number {
-  return Math.ceil((2 * users * 1_000) / startsPerSecond) + SLACK_MS;
+  return Math.min(MAX_WAIT_MS, Math.ceil((2 * users * 1_000) / startsPerSecond) + SLACK_MS);
 }
 
 export class HandOverTurns {
@@ -37,29 +37,33 @@ export class HandOverTurns {
     open[id] = users;
     if (paced) (this.s.handOverTurns ??= []).push(id);
     const keys = Object.keys(open);
-    if (keys.length > MAX_OPEN_HAND_OVERS) this.forget(keys[0]!);
+    if (keys.length <= MAX_OPEN_HAND_OVERS) return;
+    // Past the bound, forget the oldest that is neither waiting nor starting episodes, if any.
+    const line = new Set(this.s.handOverTurns ?? []);
+    const active = this.s.activeHandOvers ?? {};
+    this.forget(keys.find((key) => !line.has(key) && !Object.hasOwn(active, key)) ?? keys[0]!);
   }
 
   /** A hand-over's report: its users if it is open (only its own report counts, and once), else undefined. */
   reported(id: string): number | undefined {
-    const users = this.s.openHandOvers?.[id];
+    const users = this.users(id);
     if (users === undefined) return undefined;
     this.forget(id);
     return users;
   }
 
   /**
-   * The hand-overs whose turn it is now (removed from the waiting line). Without a storm rate every
-   * waiting one goes (pacing was switched off while they waited).
+   * The hand-overs whose turn it is now (removed from the waiting line), at most `max` at once.
+   * Without a storm rate every waiting one goes (pacing was switched off while they waited).
    */
-  due(nowMs: number, startsPerSecond: number | undefined): string[] {
+  due(nowMs: number, startsPerSecond: number | undefined, max: number): string[] {
     const active = (this.s.activeHandOvers ??= {});
     for (const [id, deadline] of Object.entries(active)) if (deadline <= nowMs) delete active[id];
     const line = this.s.handOverTurns ?? [];
     const out: string[] = [];
-    while (line.length > 0 && (startsPerSecond === undefined || Object.keys(active).length < MAX_ACTIVE)) {
+    while (line.length > 0 && out.length < max && (startsPerSecond === undefined || Object.keys(active).length < MAX_ACTIVE)) {
       const id = line.shift()!;
-      const users = this.s.openHandOvers?.[id];
+      const users = this.users(id);
       if (users === undefined) continue;
       if (startsPerSecond !== undefined) active[id] = nowMs + turnMs(users, startsPerSecond);
       out.push(id);
@@ -67,11 +71,24 @@ export class HandOverTurns {
     return out;
   }
 
-  /** The longest a new hand-over of `users` waits for its turn: everyone ahead of it and itself, with room to spare. */
+  /** Hand-overs still waiting (a grant call was capped). */
+  get anyWaiting(): boolean {
+    return (this.s.handOverTurns?.length ?? 0) > 0;
+  }
+
+  /** A hand-over could not be told its turn (it has ended without a report): it holds no turn. */
+  gone(id: string): void {
+    this.forget(id);
+  }
+
+  /**
+   * The longest a new hand-over of `users` waits for its turn: everyone ahead of it and itself, each
+   * turn with the slack the poller allows it before giving it up, and the same again to spare.
+   */
   maxWaitMs(users: number, startsPerSecond: number): number {
-    const open = this.s.openHandOvers ?? {};
-    const ahead = [...(this.s.handOverTurns ?? []), ...Object.keys(this.s.activeHandOvers ?? {})].reduce((sum, id) => sum + (open[id] ?? 0), 0);
-    return Math.min(MAX_WAIT_MS, turnMs(ahead + users, startsPerSecond) + SLACK_MS);
+    const ahead = [...(this.s.handOverTurns ?? []), ...Object.keys(this.s.activeHandOvers ?? {})];
+    const aheadUsers = ahead.reduce((sum, id) => sum + (this.users(id) ?? 0), 0);
+    return Math.min(MAX_WAIT_MS, turnMs(aheadUsers + users, startsPerSecond) + ahead.length * SLACK_MS + SLACK_MS);
   }
 
   /** For operators: hand-overs waiting for their turn and starting episodes now. */
@@ -79,9 +96,16 @@ export class HandOverTurns {
     return { waiting: this.s.handOverTurns?.length ?? 0, active: Object.keys(this.s.activeHandOvers ?? {}).length };
   }
 
+  /** Own keys only: a report naming `constructor` or `__proto__` finds nothing. */
+  private users(id: string): number | undefined {
+    const open = this.s.openHandOvers;
+    const users = open && Object.hasOwn(open, id) ? open[id] : undefined;
+    return typeof users === 'number' ? users : undefined;
+  }
+
   private forget(id: string): void {
-    delete this.s.openHandOvers?.[id];
-    delete this.s.activeHandOvers?.[id];
+    if (this.s.openHandOvers && Object.hasOwn(this.s.openHandOvers, id)) delete this.s.openHandOvers[id];
+    if (this.s.activeHandOvers && Object.hasOwn(this.s.activeHandOvers, id)) delete this.s.activeHandOvers[id];
     const line = this.s.handOverTurns;
     const at = line?.indexOf(id) ?? -1;
     if (at >= 0) line!.splice(at, 1);

@@ -10,18 +10,20 @@
  * fan-out the poller reads on (an unrelated lockout behind a spray is detected within seconds),
  * slices start in parallel, and each slice's children end after it did, out of anyone's history.
  */
-import { ApplicationFailure, condition, continueAsNew, defineQuery, getExternalWorkflowHandle, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, continueAsNew, defineQuery, getExternalWorkflowHandle, log, patched, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import { recordLockoutDetected } from '../metrics.js';
 import { AccessOutcomeKey } from '../search-attributes.js';
 import { dispatchBatch, MAX_EVENTS_AT_START, type ChildBase } from './dispatch.js';
-import { LockedUserSchema, LockoutEventSchema, lockoutHandOverReportSignal, lockoutHandOverTurnSignal, type HandOverReport } from './messages.js';
+import { HandOverTurnSchema, LockedUserSchema, LockoutEventSchema, lockoutHandOverReportSignal, lockoutHandOverTurnSignal, type HandOverReport } from './messages.js';
 import { EpisodeDecisionSchema } from './policies.js';
 
 /** Users in one slice: each one's start is a command of this workflow, and a pending child until it starts. */
 export const MAX_HAND_OVER_USERS = 250;
 /** JSON characters of one slice's users: even at 3 bytes a character, well below the 2 MB payload limit. */
 export const MAX_HAND_OVER_CHARS = 400_000;
+/** Versioning marker of waiting for a turn and pacing (a hand-over begun by an older worker keeps going unpaced). */
+export const HAND_OVER_TURNS = 'lockout-hand-over-turns';
 
 export const HandOverInputSchema = z.object({
   pollerWorkflowId: z.string().min(1).max(1_000),
@@ -53,7 +55,7 @@ export const HandOverInputSchema = z.object({
    * Set by a poller with a storm rate (see hand-over-turns.ts): wait for the poller's turn signal (at
    * most `maxWaitMs`, then go on alone), then start `startsPerSecond` episodes a second.
    */
-  turn: z.object({ maxWaitMs: z.number().int().min(0).max(7 * 86_400_000), startsPerSecond: z.number().positive().max(10_000) }).optional(),
+  turn: z.object({ maxWaitMs: z.number().int().min(0).max(7 * 86_400_000), startsPerSecond: z.number().min(0.01).max(10_000) }).optional(),
 });
 export type HandOverInput = z.input<typeof HandOverInputSchema>;
 
@@ -82,32 +84,37 @@ export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<
   const state: HandOverState = { users: input.users.length, ...prior, waiting: input.users.length };
   setHandler(handOverStateQuery, () => state);
   let go = false;
-  setHandler(lockoutHandOverTurnSignal, () => void (go = true));
+  /** The poller's current storm rate, sent with the turn (settings may have changed since the start). */
+  let rate = input.turn?.startsPerSecond;
+  setHandler(lockoutHandOverTurnSignal, (raw) => {
+    go = true;
+    const turn = HandOverTurnSchema.safeParse(raw ?? {});
+    if (turn.success && turn.data.startsPerSecond !== undefined) rate = turn.data.startsPerSecond;
+  });
   const joined: HandOverReport['joined'] = [];
 
-  const pace = input.turn;
-  if (pace && !input.prior) {
+  const turn = input.turn && patched(HAND_OVER_TURNS) ? input.turn : undefined;
+  if (turn && !input.prior) {
     state.turn = 'waiting';
-    const told = await condition(() => go, pace.maxWaitMs);
+    const told = await condition(() => go, turn.maxWaitMs);
     state.turn = told ? 'started' : 'went-alone';
-    if (!told) log.warn('no turn from the poller in time: starting episodes anyway', { waitedMs: pace.maxWaitMs });
+    if (!told) log.warn('no turn from the poller in time: starting episodes anyway', { waitedMs: turn.maxWaitMs });
   }
-  // Paced: a chunk is about two seconds' worth of starts, and each waits for its time.
-  const chunkSize = pace ? Math.max(1, Math.min(input.concurrency, Math.ceil(pace.startsPerSecond * 2))) : input.concurrency;
-  const pacedFrom = new Date().getTime();
-  let paced = 0;
+  // Paced: a chunk is about two seconds' worth of starts, each at its time; time lost waiting is no credit.
+  const chunkSize = turn && rate ? Math.max(1, Math.min(input.concurrency, Math.ceil(rate * 2))) : input.concurrency;
+  let nextAt = new Date().getTime();
 
   let pending = input.users;
   while (pending.length > 0) {
     state.rounds += 1;
     const failed: typeof pending = [];
     for (let i = 0; i < pending.length; i += chunkSize) {
-      if (pace && paced > 0) {
-        const wait = pacedFrom + (paced * 1_000) / pace.startsPerSecond - new Date().getTime();
-        if (wait > 0) await sleep(wait);
-      }
       const chunk = pending.slice(i, i + chunkSize);
-      paced += chunk.length;
+      if (turn && rate) {
+        const wait = nextAt - new Date().getTime();
+        if (wait > 0) await sleep(wait);
+        nextAt = Math.max(nextAt, new Date().getTime()) + (chunk.length * 1_000) / rate;
+      }
       const results = await Promise.allSettled(chunk.map((item) => dispatchBatch(item.user, item.events, base, { decide: () => item.decision })));
       results.forEach((result, j) => {
         const item = chunk[j]!;

@@ -98,7 +98,7 @@ export const PollerSettingsSchema = z.object({
    * queues them on the server (an unrelated lockout's start waits behind all of them) and in the
    * worker's memory. Absent: hand-overs start their episodes all at once.
    */
-  stormStartsPerSecond: z.number().positive().max(10_000).optional(),
+  stormStartsPerSecond: z.number().min(0.01).max(10_000).optional(),
 });
 export type PollerSettings = z.infer<typeof PollerSettingsSchema>;
 export type PollerSettingsInput = z.input<typeof PollerSettingsSchema>;
@@ -140,8 +140,9 @@ export const HandOverReportSchema = z.object({
 });
 export type HandOverReport = z.infer<typeof HandOverReportSchema>;
 export const lockoutHandOverReportSignal = defineSignal<[HandOverReport]>('lockoutHandOverReport');
-/** Poller → waiting hand-over: its turn to start its episodes (the one before it has reported). */
-export const lockoutHandOverTurnSignal = defineSignal('lockoutHandOverTurn');
+/** Poller → waiting hand-over: its turn to start its episodes (the one before it has reported), at this rate. */
+export const HandOverTurnSchema = z.object({ startsPerSecond: z.number().min(0.01).max(10_000).optional() });
+export const lockoutHandOverTurnSignal = defineSignal<[z.infer<typeof HandOverTurnSchema>?]>('lockoutHandOverTurn');
 
 /**
  * Push → poller: System Log events delivered by an Okta event hook, already projected

@@ -356,11 +356,19 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   const grantTurns = async () => {
     turnsDue = false;
     if (!turnsOn) return;
-    const due = turns.due(new Date().getTime(), settings.stormStartsPerSecond);
-    const sent = await Promise.allSettled(due.map((id) => getExternalWorkflowHandle(id).signal(lockoutHandOverTurnSignal)));
+    const rate = settings.stormStartsPerSecond;
+    const due = turns.due(new Date().getTime(), rate, DISPATCH_CONCURRENCY);
+    const sent = await Promise.allSettled(due.map((id) => getExternalWorkflowHandle(id).signal(lockoutHandOverTurnSignal, rate ? { startsPerSecond: rate } : {})));
     sent.forEach((result, i) => {
-      if (result.status === 'rejected') log.warn('could not give a hand-over its turn', { handOverId: due[i], error: describe(result.reason) });
+      if (result.status === 'rejected') {
+        // It ended without a report (terminated): it must not hold the turn until its deadline.
+        log.warn('could not give a hand-over its turn', { handOverId: due[i], error: describe(result.reason) });
+        turns.gone(due[i]!);
+        turnsDue = true;
+      }
     });
+    // A capped grant (pacing switched off with a long line) goes on at the next wake-up.
+    if (due.length === DISPATCH_CONCURRENCY && turns.anyWaiting) turnsDue = true;
   };
 
   /** Hands batches over, a bounded number at a time. Returns the batches that could not be handed over. */
