@@ -69,10 +69,11 @@ describe('lockout poller fan-out of large pages', () => {
 describe('lockout hand-overs under a storm rate', () => {
   let f: LockoutFixture;
   before(async () => {
-    // Pages of 30 users, one hand-over each; the storm rate (10 episodes a second) paces them.
+    // Pages of 26 users, one hand-over each; the storm rate (10 episodes a second) paces them. A run
+    // has room for two hand-overs (26 children, 25 per page): the line is carried through continue-as-new.
     f = await lockoutFixture({
-      LOCKOUT_POLL_PAGE_SIZE: '30',
-      LOCKOUT_MAX_CHILDREN_PER_RUN: '30',
+      LOCKOUT_POLL_PAGE_SIZE: '26',
+      LOCKOUT_MAX_CHILDREN_PER_RUN: '26',
       LOCKOUT_STORM_STARTS_PER_SECOND: '10',
       LOCKOUT_POLL_INTERVAL: '300ms',
       STORM_BREAKER_THRESHOLD: '1000',
@@ -82,8 +83,8 @@ describe('lockout hand-overs under a storm rate', () => {
   });
   after(() => f?.close());
 
-  it('starts one hand-over at a time, in log order, each paced at the storm rate', async () => {
-    const users = await Promise.all(Array.from({ length: 60 }, (_, i) => f.sim.control.createUser({ login: `paced.${i}@example.com` })));
+  it('starts one hand-over at a time, in log order, each paced at the storm rate, across continue-as-new', async () => {
+    const users = await Promise.all(Array.from({ length: 78 }, (_, i) => f.sim.control.createUser({ login: `paced.${i}@example.com` })));
     const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
     await poller.signal(pausePollerSignal, { by: 'test' });
     await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
@@ -91,24 +92,25 @@ describe('lockout hand-overs under a storm rate', () => {
     await poller.signal(resumePollerSignal);
 
     const describeAll = () => Promise.all(users.map((u) => f.temporal.client.workflow.getHandle(lockoutWorkflowId(u.id)).describe()));
-    const episodes = await eventually('every episode started', () => describeAll().catch(() => undefined), 60_000, 500);
+    const episodes = await eventually('every episode started', () => describeAll().catch(() => undefined), 90_000, 500);
     const byParent = new Map<string, number[]>();
     for (const d of episodes) {
       const parent = d.raw.workflowExecutionInfo?.parentExecution?.workflowId ?? '(none)';
       byParent.set(parent, [...(byParent.get(parent) ?? []), d.startTime.getTime()]);
     }
     const handOvers = [...byParent.keys()].sort((a, b) => Number(a.split('/').at(-1)) - Number(b.split('/').at(-1)));
-    assert.equal(handOvers.length, 2, `two hand-overs of 30: ${handOvers.join(', ')}`);
-    const [first, second] = handOvers.map((id) => byParent.get(id)!);
-    // Without turns both would start their episodes at once, interleaved.
-    assert.ok(Math.max(...first!) <= Math.min(...second!), 'the second hand-over started its episodes after the first had started all of its own');
-    // 30 episodes at 10 a second, two seconds' worth at a time: the last starts about two seconds after the first.
-    for (const starts of [first!, second!]) assert.ok(Math.max(...starts) - Math.min(...starts) >= 1_500, `paced: ${Math.max(...starts) - Math.min(...starts)} ms`);
+    assert.equal(handOvers.length, 3, `three hand-overs of 26: ${handOvers.join(', ')}`);
+    const starts = handOvers.map((id) => byParent.get(id)!);
+    // Without turns they would start their episodes at once, interleaved.
+    for (let i = 1; i < starts.length; i++) assert.ok(Math.max(...starts[i - 1]!) <= Math.min(...starts[i]!), `hand-over ${i + 1} started its episodes after hand-over ${i} had started all of its own`);
+    // 26 episodes at 10 a second, two seconds' worth at a time: the last starts about two seconds after the first.
+    for (const s of starts) assert.ok(Math.max(...s) - Math.min(...s) >= 1_500, `paced: ${Math.max(...s) - Math.min(...s)} ms`);
     for (const id of handOvers) assert.equal((await f.temporal.client.workflow.getHandle(id).query(handOverStateQuery)).turn, 'started');
     await eventually('the turns all reported', async () => {
       const s = await f.pollerState();
-      return s.lockoutsStarted === 60 && s.handOvers?.waiting === 0 && s.handOvers.active === 0;
+      return s.lockoutsStarted === 78 && s.handOvers?.waiting === 0 && s.handOvers.active === 0;
     }, 30_000);
+    assert.ok((await f.pollerState()).runsSoFar >= 1, 'the poller continued as new with hand-overs in line');
     const { failures } = await workflowTaskFailures(f.temporal.client, lockoutPollerWorkflowId(f.sim.url));
     assert.deepEqual(failures, []);
   });
