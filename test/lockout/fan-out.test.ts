@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { lockoutHandOverReportSignal, lockoutPollerWorkflowId, lockoutStateQuery, lockoutWorkflowId, pausePollerSignal, resumePollerSignal } from '../../workflows/lockout/messages.js';
+import {
+  lockoutHandOverReportSignal,
+  lockoutHandOverWorkflowId,
+  lockoutPollerWorkflowId,
+  lockoutStateQuery,
+  lockoutWorkflowId,
+  pausePollerSignal,
+  resumePollerSignal,
+} from '../../workflows/lockout/messages.js';
 import { handOverStateQuery, lockoutHandOverWorkflow } from '../../workflows/lockout/hand-over.js';
 import { eventually } from '../helpers/eventually.js';
 import { workflowTaskFailures } from '../helpers/temporal.js';
@@ -133,5 +141,56 @@ describe('lockout hand-overs under a storm rate', () => {
     assert.equal(result.turn, 'went-alone');
     assert.equal(result.started, 1);
     await f.temporal.client.workflow.getHandle(lockoutWorkflowId(user.id)).describe();
+  });
+});
+
+describe('a hand-over that ends while it waits for its turn', () => {
+  let f: LockoutFixture;
+  before(async () => {
+    // 2 episodes a second: the first hand-over's turn takes about 13 s, time to end the second meanwhile.
+    f = await lockoutFixture({
+      LOCKOUT_POLL_PAGE_SIZE: '26',
+      LOCKOUT_MAX_CHILDREN_PER_RUN: '1000',
+      LOCKOUT_STORM_STARTS_PER_SECOND: '2',
+      LOCKOUT_POLL_INTERVAL: '300ms',
+      STORM_BREAKER_THRESHOLD: '1000',
+    });
+    await f.startPoller();
+    await eventually('the poller polling', async () => (await f.pollerState()).polls >= 1, 30_000);
+  });
+  after(() => f?.close());
+
+  it('frees the line at once: the next hand-over does not wait for the ended one\'s deadline', { timeout: 120_000 }, async () => {
+    const users = await Promise.all(Array.from({ length: 78 }, (_, i) => f.sim.control.createUser({ login: `ended.${i}@example.com` })));
+    const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
+    await poller.signal(pausePollerSignal, { by: 'test' });
+    await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
+    for (const u of users) await f.sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 });
+    await poller.signal(resumePollerSignal);
+
+    const firstRunId = (await poller.describe()).raw.workflowExecutionInfo?.firstRunId;
+    assert.ok(firstRunId);
+    const [first, second, third] = [1, 2, 3].map((n) => f.temporal.client.workflow.getHandle(lockoutHandOverWorkflowId(firstRunId, n)));
+    await eventually('the second hand-over waiting for its turn', async () => (await second!.query(handOverStateQuery).catch(() => undefined))?.turn === 'waiting', 30_000, 200);
+    assert.equal((await first!.query(handOverStateQuery)).turn, 'started', 'the first is still starting its episodes');
+    await second!.terminate('test: ended while waiting');
+
+    await first!.result();
+    const firstDone = (await first!.describe()).closeTime!.getTime();
+    // The second's turn would last 2 × 26 / 2 s + 120 s before the poller gave it up.
+    const thirdStarts = await eventually('the third hand-over starting its episodes', async () => {
+      const s = await third!.query(handOverStateQuery).catch(() => undefined);
+      return s?.turn === 'started' && s.started > 0 ? s : undefined;
+    }, 60_000, 200);
+    assert.ok(thirdStarts);
+    const firstEpisodeOfThird = await eventually('an episode of the third', async () => {
+      for (const u of users.slice(52)) {
+        const d = await f.temporal.client.workflow.getHandle(lockoutWorkflowId(u.id)).describe().catch(() => undefined);
+        if (d) return d.startTime.getTime();
+      }
+      return undefined;
+    }, 10_000, 200);
+    assert.ok(firstEpisodeOfThird - firstDone < 30_000, `the third went ${firstEpisodeOfThird - firstDone} ms after the first reported`);
+    await eventually('the line empty', async () => (await f.pollerState()).handOvers?.waiting === 0, 30_000);
   });
 });
