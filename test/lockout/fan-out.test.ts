@@ -21,29 +21,35 @@ import { lockoutFixture, type LockoutFixture } from './fixture.js';
 
 const SPRAYED = 40;
 
+/** A fixture whose poller has polled once. */
+async function pollingFixture(env: Record<string, string>): Promise<LockoutFixture> {
+  const f = await lockoutFixture(env);
+  await f.startPoller();
+  await eventually('the poller polling', async () => (await f.pollerState()).polls >= 1, 30_000);
+  return f;
+}
+
+/** Locks every user while the poller is paused, so one poll reads them all, in this order, on as few pages as fit. */
+async function lockAllWhilePaused(f: LockoutFixture, userIds: string[]): Promise<void> {
+  const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
+  await poller.signal(pausePollerSignal, { by: 'test' });
+  await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
+  for (const id of userIds) await f.sim.control.lockUser(id, { via: 'failed-signins', attempts: 1 });
+  await poller.signal(resumePollerSignal);
+}
+
 describe('lockout poller fan-out of large pages', () => {
   let f: LockoutFixture;
   before(async () => {
     // Ask-user keeps every episode open, so a second wave of locks finds them running.
-    f = await lockoutFixture({ UNLOCK_POLICY: 'ask-user', ASK_USER_TIMEOUT: '10m', LOCKOUT_POLL_PAGE_SIZE: '100', LOCKOUT_POLL_INTERVAL: '300ms', STORM_BREAKER_THRESHOLD: '100' });
-    await f.startPoller();
-    await eventually('the poller polling', async () => (await f.pollerState()).polls >= 1, 30_000);
+    f = await pollingFixture({ UNLOCK_POLICY: 'ask-user', ASK_USER_TIMEOUT: '10m', LOCKOUT_POLL_PAGE_SIZE: '100', LOCKOUT_POLL_INTERVAL: '300ms', STORM_BREAKER_THRESHOLD: '100' });
   });
   after(() => f?.close());
-
-  /** Locks every user while the poller is paused, so one poll reads them all on one page. */
-  const lockAllInOnePage = async (userIds: string[]) => {
-    const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
-    await poller.signal(pausePollerSignal, { by: 'test' });
-    await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
-    for (const id of userIds) await f.sim.control.lockUser(id, { via: 'failed-signins', attempts: 1 });
-    await poller.signal(resumePollerSignal);
-  };
 
   it('starts every episode from hand-over workflows, forwards later events to them, and keeps the counts right', async () => {
     const users = await Promise.all(Array.from({ length: SPRAYED }, (_, i) => f.sim.control.createUser({ login: `fanned.${i}@example.com` })));
     const ids = users.map((u) => u.id);
-    await lockAllInOnePage(ids);
+    await lockAllWhilePaused(f, ids);
 
     const state = (id: string) => f.temporal.client.workflow.getHandle(lockoutWorkflowId(id)).query(lockoutStateQuery);
     await eventually('every user asked', async () => (await Promise.all(ids.map((id) => state(id).then((s) => s.phase === 'awaiting-user', () => false)))).every(Boolean), 60_000, 300);
@@ -53,7 +59,7 @@ describe('lockout poller fan-out of large pages', () => {
     await eventually('the hand-overs reported', async () => (await f.pollerState()).lockoutsStarted === SPRAYED, 30_000);
 
     // Second wave: every user locked again while their episode waits for them.
-    await lockAllInOnePage(ids);
+    await lockAllWhilePaused(f, ids);
     await eventually('the new events reached the open episodes', async () => (await Promise.all(ids.map((id) => state(id).then((s) => s.eventsReceived)))).every((n) => n === 2), 60_000, 300);
     await eventually('the hand-overs reported the forwards', async () => (await f.pollerState()).eventsForwarded === SPRAYED, 30_000);
 
@@ -79,25 +85,19 @@ describe('lockout hand-overs under a storm rate', () => {
   before(async () => {
     // Pages of 26 users, one hand-over each; the storm rate (10 episodes a second) paces them. A run
     // has room for two hand-overs (26 children, 25 per page): the line is carried through continue-as-new.
-    f = await lockoutFixture({
+    f = await pollingFixture({
       LOCKOUT_POLL_PAGE_SIZE: '26',
       LOCKOUT_MAX_CHILDREN_PER_RUN: '26',
       LOCKOUT_STORM_STARTS_PER_SECOND: '10',
       LOCKOUT_POLL_INTERVAL: '300ms',
       STORM_BREAKER_THRESHOLD: '1000',
     });
-    await f.startPoller();
-    await eventually('the poller polling', async () => (await f.pollerState()).polls >= 1, 30_000);
   });
   after(() => f?.close());
 
   it('starts one hand-over at a time, in log order, each paced at the storm rate, across continue-as-new', async () => {
     const users = await Promise.all(Array.from({ length: 78 }, (_, i) => f.sim.control.createUser({ login: `paced.${i}@example.com` })));
-    const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
-    await poller.signal(pausePollerSignal, { by: 'test' });
-    await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
-    for (const u of users) await f.sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 });
-    await poller.signal(resumePollerSignal);
+    await lockAllWhilePaused(f, users.map((u) => u.id));
 
     const describeAll = () => Promise.all(users.map((u) => f.temporal.client.workflow.getHandle(lockoutWorkflowId(u.id)).describe()));
     const episodes = await eventually('every episode started', () => describeAll().catch(() => undefined), 90_000, 500);
@@ -148,25 +148,20 @@ describe('a hand-over that ends while it waits for its turn', () => {
   let f: LockoutFixture;
   before(async () => {
     // 2 episodes a second: the first hand-over's turn takes about 13 s, time to end the second meanwhile.
-    f = await lockoutFixture({
+    f = await pollingFixture({
       LOCKOUT_POLL_PAGE_SIZE: '26',
       LOCKOUT_MAX_CHILDREN_PER_RUN: '1000',
       LOCKOUT_STORM_STARTS_PER_SECOND: '2',
       LOCKOUT_POLL_INTERVAL: '300ms',
       STORM_BREAKER_THRESHOLD: '1000',
     });
-    await f.startPoller();
-    await eventually('the poller polling', async () => (await f.pollerState()).polls >= 1, 30_000);
   });
   after(() => f?.close());
 
   it('frees the line at once: the next hand-over does not wait for the ended one\'s deadline', { timeout: 120_000 }, async () => {
     const users = await Promise.all(Array.from({ length: 78 }, (_, i) => f.sim.control.createUser({ login: `ended.${i}@example.com` })));
+    await lockAllWhilePaused(f, users.map((u) => u.id));
     const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
-    await poller.signal(pausePollerSignal, { by: 'test' });
-    await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
-    for (const u of users) await f.sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 });
-    await poller.signal(resumePollerSignal);
 
     const firstRunId = (await poller.describe()).raw.workflowExecutionInfo?.firstRunId;
     assert.ok(firstRunId);
