@@ -126,6 +126,12 @@ try {
   for await (const run of client.workflow.list({ query: `WorkflowId = "${lockoutPollerWorkflowId(sim.url)}"` })) {
     pollerRuns.push(run.status.name === 'RUNNING' ? (await client.workflow.getHandle(run.workflowId, run.runId).describe()).historyLength : run.historyLength);
   }
+  // The storm's own pace: episodes started per second from the first start to the last (hand-overs
+  // start them at LOCKOUT_STORM_STARTS_PER_SECOND, by default half the Okta rate at 2 calls each).
+  const starts: number[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowType = "lockoutWorkflow" AND TaskQueue = "${queue}"` })) starts.push(run.startTime.getTime());
+  starts.sort((a, b) => a - b);
+  const startSpan = (starts.at(-1)! - starts[0]!) / 1000;
   sampleRss();
   console.log(
     JSON.stringify({
@@ -139,6 +145,8 @@ try {
       callsPerSecondOverRate: +(calls.length / busySeconds / RATE).toFixed(2),
       answered429: calls.filter((c) => c.status === 429).length,
       callsPerLockout: +(calls.length / (N + 1)).toFixed(2),
+      episodeStartsPerSecond: +(starts.length / startSpan).toFixed(2),
+      stormStartsPerSecond: config.lockout.stormStartsPerSecond ?? null,
       historyEventsPerChild: { min: Math.min(...events), max: Math.max(...events) },
       pollerRuns: pollerRuns.length,
       pollerLongestHistory: Math.max(...pollerRuns),

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HandOverTurns, MAX_OPEN_HAND_OVERS, turnMs } from '../../workflows/lockout/hand-over-turns.js';
+import { HandOverTurns, MAX_OPEN_HAND_OVERS, nextChunkAt, turnMs } from '../../workflows/lockout/hand-over-turns.js';
 import type { CarriedState } from '../../workflows/lockout/poller-state.js';
 
 const fresh = () => ({}) as Pick<CarriedState, 'openHandOvers' | 'handOverTurns' | 'activeHandOvers'>;
@@ -98,5 +98,14 @@ describe('hand-over turns', () => {
     for (let i = 2; i <= MAX_OPEN_HAND_OVERS; i++) turns.opened(`h${i}`, 1, true);
     assert.equal(turns.reported('unpaced'), undefined, 'the unpaced one was forgotten');
     assert.equal(turns.reported('paced'), 1, 'the one starting episodes was kept');
+  });
+
+  it('paces chunks on their schedule: a late wake-up is made up, a long stall restarts the schedule', () => {
+    // 25 starts a chunk at 12.5/s: due every 2 s. Each wake-up 250 ms late must not slow the pace.
+    let due = 0;
+    for (let chunk = 1; chunk <= 100; chunk++) due = nextChunkAt(due, due + 250, 2_000, 2_000);
+    assert.equal(due, 200_000, '100 chunks in 200 s, not 225 s');
+    assert.equal(nextChunkAt(10_000, 12_000, 2_000, 2_000), 12_000, 'up to one period late: still on schedule');
+    assert.equal(nextChunkAt(10_000, 70_000, 2_000, 2_000), 72_000, 'after a backoff: no burst of the starts missed');
   });
 });

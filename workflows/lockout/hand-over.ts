@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { recordLockoutDetected } from '../metrics.js';
 import { AccessOutcomeKey } from '../search-attributes.js';
 import { dispatchBatch, MAX_EVENTS_AT_START, type ChildBase } from './dispatch.js';
+import { nextChunkAt } from './hand-over-turns.js';
 import { HandOverTurnSchema, LockedUserSchema, LockoutEventSchema, lockoutHandOverReportSignal, lockoutHandOverTurnSignal, type HandOverReport } from './messages.js';
 import { EpisodeDecisionSchema } from './policies.js';
 
@@ -24,6 +25,8 @@ export const MAX_HAND_OVER_USERS = 250;
 export const MAX_HAND_OVER_CHARS = 400_000;
 /** Versioning marker of waiting for a turn and pacing (a hand-over begun by an older worker keeps going unpaced). */
 export const HAND_OVER_TURNS = 'lockout-hand-over-turns';
+/** Versioning marker of pacing on schedule (see nextChunkAt): a hand-over begun before keeps its pace. */
+export const HAND_OVER_ON_SCHEDULE = 'lockout-hand-over-on-schedule';
 
 export const HandOverInputSchema = z.object({
   pollerWorkflowId: z.string().min(1).max(1_000),
@@ -100,8 +103,9 @@ export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<
     state.turn = told ? 'started' : 'went-alone';
     if (!told) log.warn('no turn from the poller in time: starting episodes anyway', { waitedMs: turn.maxWaitMs });
   }
-  // Paced: a chunk is about two seconds' worth of starts, each at its time; time lost waiting is no credit.
+  // Paced: a chunk is about two seconds' worth of starts, each at its time; at most one chunk's lateness is made up.
   const chunkSize = turn && rate ? Math.max(1, Math.min(input.concurrency, Math.ceil(rate * 2))) : input.concurrency;
+  const onSchedule = turn && rate ? patched(HAND_OVER_ON_SCHEDULE) : false;
   let nextAt = new Date().getTime();
 
   let pending = input.users;
@@ -113,7 +117,8 @@ export async function lockoutHandOverWorkflow(rawInput: HandOverInput): Promise<
       if (turn && rate) {
         const wait = nextAt - new Date().getTime();
         if (wait > 0) await sleep(wait);
-        nextAt = Math.max(nextAt, new Date().getTime()) + (chunk.length * 1_000) / rate;
+        const periodMs = (chunk.length * 1_000) / rate;
+        nextAt = onSchedule ? nextChunkAt(nextAt, new Date().getTime(), periodMs, (chunkSize * 1_000) / rate) : Math.max(nextAt, new Date().getTime()) + periodMs;
       }
       const results = await Promise.allSettled(chunk.map((item) => dispatchBatch(item.user, item.events, base, { decide: () => item.decision })));
       results.forEach((result, j) => {
