@@ -117,11 +117,18 @@ const envSchema = z.object({
   OKTA_LOG_MAX_REQUESTS_PER_SECOND: positiveNumber(1),
 
   /**
-   * Workflows a worker keeps in memory between tasks. The SDK's default grows with the heap limit
-   * (thousands on a large machine, ~1-2 MB each); a spray of thousands of open episodes would take the
-   * worker's memory with it. Evicted workflows are replayed from history when they next have work.
+   * Workflows a worker keeps in memory between tasks (each run about 1.6 MB of heap, see
+   * workers/workflow-cache.ts). Unset: as many as the heap limit holds, at most 250; a spray of
+   * thousands of open episodes must not take the worker's memory with it. Evicted workflows are
+   * replayed from history when they next have work.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(250),
+  WORKER_MAX_CACHED_WORKFLOWS: optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .refine((v) => v === undefined || (Number.isInteger(v) && v >= 2 && v <= 100_000), { message: 'expected a whole number from 2 to 100000' }),
+  ),
   /**
    * A workflow bundle built ahead (`npm run build:workflows`): the worker starts faster and skips
    * bundling, which alone takes hundreds of MB at start-up. Unset: bundled at start.
@@ -298,7 +305,8 @@ export interface AppConfig {
   oktaActivityTimeoutMs: number;
   /** Worker-level cache of PROTECTED_GROUPS members for the lockout check; 0 = off. */
   protectedMembersCacheTtlMs: number;
-  workerMaxCachedWorkflows: number;
+  /** Unset: derived from the heap limit by the worker (workers/workflow-cache.ts). */
+  workerMaxCachedWorkflows?: number;
   workflowBundlePath?: string;
   lockout: {
     pollIntervalMs: number;
@@ -488,7 +496,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
     oktaLogMaxRequestsPerSecond: e.OKTA_LOG_MAX_REQUESTS_PER_SECOND,
     oktaActivityTimeoutMs: e.OKTA_ACTIVITY_TIMEOUT,
     protectedMembersCacheTtlMs: e.LOCKOUT_PROTECTED_CACHE_TTL,
-    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(e.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS } : {}),
     ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
     lockout: {
       pollIntervalMs: e.LOCKOUT_POLL_INTERVAL,

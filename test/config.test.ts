@@ -221,4 +221,11 @@ describe('config', () => {
     assert.equal(load({ OKTA_MAX_REQUESTS_PER_SECOND: '0.001' }).lockout.stormStartsPerSecond, 0.01);
     for (const bad of ['fast', '0.00001', '-1', '20000']) assert.match(problemsOf({ LOCKOUT_STORM_STARTS_PER_SECOND: bad }).message, /LOCKOUT_STORM_STARTS_PER_SECOND/, bad);
   });
+
+  it('leaves the workflow cache to the heap limit unless a size is set; blank is unset, nonsense refused', () => {
+    assert.equal(load({}).workerMaxCachedWorkflows, undefined);
+    assert.equal(load({ WORKER_MAX_CACHED_WORKFLOWS: ' ' }).workerMaxCachedWorkflows, undefined);
+    assert.equal(load({ WORKER_MAX_CACHED_WORKFLOWS: '80' }).workerMaxCachedWorkflows, 80);
+    for (const bad of ['many', '1', '2.5', '1000000']) assert.match(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: bad }).message, /WORKER_MAX_CACHED_WORKFLOWS/, bad);
+  });
 });

@@ -8,6 +8,8 @@ import { createDataConverter } from '../client/data-converter.js';
 import { startOktaSimulator, type OktaSimulator } from '../okta-sim/index.js';
 import { loadConfig } from '../temporal.config.js';
 import { diagnosticsWorkflow, diagnosticsWorkflowId } from '../workflows/diagnostics.js';
+import { handOverStateQuery, lockoutHandOverWorkflow } from '../workflows/lockout/hand-over.js';
+import { cachedWorkflowsForHeap } from '../workers/workflow-cache.js';
 import { testTemporal, type TestTemporal } from './helpers/temporal.js';
 
 describe('worker process (workers/main.ts)', () => {
@@ -22,22 +24,9 @@ describe('worker process (workers/main.ts)', () => {
     await temporal?.close();
   });
 
-  it('refuses bad config with one message naming every bad variable, and no secret', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, OKTA_ORG_URL: 'nope', OKTA_API_TOKEN: 'tok-secret-123', UNLOCK_POLICY: 'sometimes' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const [code] = (await once(child, 'exit')) as [number];
-    assert.equal(code, 2);
-    assert.match(stderr, /OKTA_ORG_URL/);
-    assert.match(stderr, /UNLOCK_POLICY/);
-    assert.doesNotMatch(stderr, /tok-secret-123/);
-  });
-
-  it('serves its task queue, then stops cleanly on SIGTERM', async () => {
-    const taskQueue = `proc-${randomUUID().slice(0, 8)}`;
+  /** A worker process on its own task queue, and a client that reads its encrypted payloads. */
+  function startWorker(prefix: string, extraEnv: Record<string, string> = {}) {
+    const taskQueue = `${prefix}-${randomUUID().slice(0, 8)}`;
     const payloadKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
     // The worker encrypts payloads: only a client with the same keys can read the result.
     const client = new Client({
@@ -57,13 +46,32 @@ describe('worker process (workers/main.ts)', () => {
         OKTA_API_TOKEN: sim.apiToken,
         LOG_LEVEL: 'WARN',
         PAYLOAD_ENCRYPTION_KEYS: payloadKeys,
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = once(child, 'exit');
+    const out = { text: '' };
+    child.stdout.on('data', (c: Buffer) => (out.text += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out.text += c.toString()));
+    return { taskQueue, client, child, out, exited: once(child, 'exit') };
+  }
+
+  it('refuses bad config with one message naming every bad variable, and no secret', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, OKTA_ORG_URL: 'nope', OKTA_API_TOKEN: 'tok-secret-123', UNLOCK_POLICY: 'sometimes' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 2);
+    assert.match(stderr, /OKTA_ORG_URL/);
+    assert.match(stderr, /UNLOCK_POLICY/);
+    assert.doesNotMatch(stderr, /tok-secret-123/);
+  });
+
+  it('serves its task queue, then stops cleanly on SIGTERM', async () => {
+    const { taskQueue, client, child, out, exited } = startWorker('proc');
     try {
       const echo = randomUUID();
       const result = await client.workflow.execute(diagnosticsWorkflow, {
@@ -82,7 +90,54 @@ describe('worker process (workers/main.ts)', () => {
       child.kill('SIGTERM');
     }
     const [code, signal] = (await exited) as [number | null, string | null];
-    assert.equal(signal, null, output);
-    assert.equal(code, 0, output);
+    assert.equal(signal, null, out.text);
+    assert.equal(code, 0, out.text);
+  });
+
+  it('caches only as many workflow runs as its heap holds: 150 open runs in a 160 MB heap', async () => {
+    const { taskQueue, client, child, out, exited } = startWorker('cache', {
+      // As a container with a heap cap runs it (deploy/k8s sets one); no cache size configured.
+      NODE_OPTIONS: '--max-old-space-size=160',
+      WORKER_MAX_CACHED_WORKFLOWS: '',
+      ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE } : {}),
+      WORKER_HEALTH_PORT: '0',
+    });
+    // Hand-overs waiting for a turn that never comes: open runs with nothing to do, like a storm's
+    // episodes waiting for their users. A query brings each into the cache (about 1.6 MB apiece: 240
+    // MB for all of them, more than the heap holds).
+    const handles = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        client.workflow.start(lockoutHandOverWorkflow, {
+          taskQueue,
+          workflowId: `${taskQueue}-hand-over-${i}`,
+          args: [
+            {
+              pollerWorkflowId: `${taskQueue}-no-poller`,
+              base: { policy: 'auto', askUserTimeoutMs: 60_000, oktaTaskQueue: `${taskQueue}-okta` },
+              users: [{ user: { id: `00u${i}cache` }, events: [{ uuid: `${taskQueue}-${i}`, eventType: 'user.account.lock', published: new Date().toISOString() }] }],
+              turn: { maxWaitMs: 600_000, startsPerSecond: 1 },
+            },
+          ],
+        }),
+      ),
+    );
+    try {
+      for (const handle of handles) {
+        assert.equal(child.exitCode, null, `the worker exited:\n${out.text.slice(-3_000)}`);
+        assert.equal((await handle.query(handOverStateQuery)).turn, 'waiting');
+      }
+      assert.equal(child.exitCode, null, `the worker exited:\n${out.text.slice(-3_000)}`);
+    } finally {
+      await Promise.allSettled(handles.map((h) => h.terminate('test done')));
+      child.kill('SIGTERM');
+    }
+    await exited;
+  });
+
+  it('derives its cache size from the heap limit when none is set', () => {
+    assert.equal(cachedWorkflowsForHeap(160), 32);
+    assert.equal(cachedWorkflowsForHeap(384), 144, 'deploy/k8s');
+    assert.equal(cachedWorkflowsForHeap(4_144), 250, 'a large machine: capped');
+    assert.equal(cachedWorkflowsForHeap(100), 10, 'never below a handful');
   });
 });

@@ -8,6 +8,7 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { workerDataConverter } from '../client/data-converter.js';
 import type { AppConfig } from '../temporal.config.js';
+import { maxCachedWorkflows } from './workflow-cache.js';
 import { workflowsPath } from './workflows-path.js';
 
 export interface WorkerActivities {
@@ -47,13 +48,14 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
     dataConverter: workerDataConverter(dataConverter),
     ...overrides,
   };
+  const cached = maxCachedWorkflows(config.workerMaxCachedWorkflows);
   const main = await Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
     ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath }),
     activities: activities.general,
-    maxCachedWorkflows: config.workerMaxCachedWorkflows,
-    maxConcurrentWorkflowTaskExecutions: Math.min(100, config.workerMaxCachedWorkflows),
+    maxCachedWorkflows: cached,
+    maxConcurrentWorkflowTaskExecutions: Math.min(100, cached),
   });
   if (Object.keys(activities.okta).length === 0) return { main };
   const okta = await Worker.create({

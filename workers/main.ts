@@ -11,6 +11,7 @@ import { ConfigError, describeConfig, loadConfigOrExit } from '../temporal.confi
 import { createWorkers, runWorkers, workerList, type ProjectWorkers } from './create-workers.js';
 import { createProjectActivities } from './activities.js';
 import { startHealthServer } from './health.js';
+import { maxCachedWorkflows } from './workflow-cache.js';
 import { createTracing, installRuntime } from './telemetry.js';
 
 const config = loadConfigOrExit();
@@ -64,7 +65,12 @@ try {
     ...(config.workflowBundlePath ? { workflowBundlePath: config.workflowBundlePath } : {}),
     overrides: tracing.workerOptions,
   });
-  logger.info('worker ready', { taskQueue: config.temporal.taskQueue, oktaTaskQueue: config.temporal.oktaTaskQueue, tracing: Boolean(config.observability.tracesEndpoint) });
+  logger.info('worker ready', {
+    taskQueue: config.temporal.taskQueue,
+    oktaTaskQueue: config.temporal.oktaTaskQueue,
+    maxCachedWorkflows: maxCachedWorkflows(config.workerMaxCachedWorkflows),
+    tracing: Boolean(config.observability.tracesEndpoint),
+  });
   await runWorkers(workers);
 } finally {
   await tracing.shutdown();

@@ -1,0 +1,27 @@
+/**
+ * How many workflow runs a worker keeps cached, from its heap limit.
+ *
+ * A cached run of this project's workflows holds about 1.6 MB of the workflow thread's heap: each
+ * run evaluates the workflow modules in a module cache of its own (the SDK's isolation), zod (about
+ * 0.7 MB) and the schemas built at module load (about 0.85 MB) included; the SDK's own share is
+ * under 0.1 MB. A fixed cache larger than the heap holds (250 runs with a 384 MB cap) ends in an
+ * out-of-memory exit of the workflow thread as soon as a storm keeps that many episodes open (the
+ * ask-user policy waits 15 minutes per episode), and the worker with it.
+ */
+import { getHeapStatistics } from 'node:v8';
+
+/** Heap per cached run, with room for the garbage a run's activations leave between collections. */
+const MB_PER_CACHED_RUN = 2;
+/** The workflow thread's own floor (the bundle, the SDK) and headroom for a task's allocations. */
+const RESERVED_MB = 96;
+const MIN_CACHED = 10;
+const MAX_CACHED = 250;
+
+export function cachedWorkflowsForHeap(heapLimitMb: number): number {
+  return Math.max(MIN_CACHED, Math.min(MAX_CACHED, Math.floor((heapLimitMb - RESERVED_MB) / MB_PER_CACHED_RUN)));
+}
+
+/** The configured cache size, or what this process's heap limit (`--max-old-space-size`) holds. */
+export function maxCachedWorkflows(configured: number | undefined): number {
+  return configured ?? cachedWorkflowsForHeap(getHeapStatistics().heap_size_limit / 1_048_576);
+}
