@@ -129,7 +129,9 @@ try {
   // The storm's own pace: episodes started per second from the first start to the last (hand-overs
   // start them at LOCKOUT_STORM_STARTS_PER_SECOND, by default half the Okta rate at 2 calls each).
   const starts: number[] = [];
-  for await (const run of client.workflow.list({ query: `WorkflowType = "lockoutWorkflow" AND TaskQueue = "${queue}"` })) starts.push(run.startTime.getTime());
+  for await (const run of client.workflow.list({ query: `WorkflowType = "lockoutWorkflow" AND TaskQueue = "${queue}"` })) {
+    if (run.workflowId !== lockoutWorkflowId(bystander.id)) starts.push(run.startTime.getTime());
+  }
   starts.sort((a, b) => a - b);
   const startSpan = (starts.at(-1)! - starts[0]!) / 1000;
   sampleRss();
@@ -145,7 +147,7 @@ try {
       callsPerSecondOverRate: +(calls.length / busySeconds / RATE).toFixed(2),
       answered429: calls.filter((c) => c.status === 429).length,
       callsPerLockout: +(calls.length / (N + 1)).toFixed(2),
-      episodeStartsPerSecond: +(starts.length / startSpan).toFixed(2),
+      episodeStartsPerSecond: startSpan > 0 ? +((starts.length - 1) / startSpan).toFixed(2) : null,
       stormStartsPerSecond: config.lockout.stormStartsPerSecond ?? null,
       historyEventsPerChild: { min: Math.min(...events), max: Math.max(...events) },
       pollerRuns: pollerRuns.length,

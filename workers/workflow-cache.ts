@@ -12,8 +12,11 @@ import { getHeapStatistics } from 'node:v8';
 
 /** Heap per cached run, with room for the garbage a run's activations leave between collections. */
 const MB_PER_CACHED_RUN = 2;
-/** The workflow thread's own floor (the bundle, the SDK) and headroom for a task's allocations. */
-const RESERVED_MB = 96;
+/**
+ * V8's heap limit is `--max-old-space-size` plus the young generation (48 MB on a large machine):
+ * that, the workflow thread's own floor (the bundle, the SDK) and headroom for a task's allocations.
+ */
+const RESERVED_MB = 144;
 const MIN_CACHED = 10;
 const MAX_CACHED = 250;
 
@@ -21,7 +24,7 @@ export function cachedWorkflowsForHeap(heapLimitMb: number): number {
   return Math.max(MIN_CACHED, Math.min(MAX_CACHED, Math.floor((heapLimitMb - RESERVED_MB) / MB_PER_CACHED_RUN)));
 }
 
-/** The configured cache size, or what this process's heap limit (`--max-old-space-size`) holds. */
+/** The configured cache size, or what this process's heap limit holds (144 runs with `--max-old-space-size=384`). */
 export function maxCachedWorkflows(configured: number | undefined): number {
   return configured ?? cachedWorkflowsForHeap(getHeapStatistics().heap_size_limit / 1_048_576);
 }

@@ -117,7 +117,7 @@ export class HandOverTurns {
  * woke) trails the timer by the server's and worker's latency, and a schedule restarted from that
  * time lost the latency at every chunk: 0.87 of the storm rate on a loaded dev server. The next
  * chunk is due one period after the last was *due*; only a chunk later than `creditMs` (a retry's
- * backoff, a stalled worker) restarts the schedule, so lost time is never made up in one burst.
+ * backoff, a stalled worker) restarts the schedule, so lost time is made up by at most one extra chunk at once.
  */
 export function nextChunkAt(dueAt: number, now: number, periodMs: number, creditMs: number): number {
   return (now - dueAt > creditMs ? now : dueAt) + periodMs;

@@ -25,7 +25,7 @@ export const MAX_HAND_OVER_USERS = 250;
 export const MAX_HAND_OVER_CHARS = 400_000;
 /** Versioning marker of waiting for a turn and pacing (a hand-over begun by an older worker keeps going unpaced). */
 export const HAND_OVER_TURNS = 'lockout-hand-over-turns';
-/** Versioning marker of pacing on schedule (see nextChunkAt): a hand-over begun before keeps its pace. */
+/** Versioning marker of pacing on schedule (see nextChunkAt): a hand-over already pacing when it came keeps its pace. */
 export const HAND_OVER_ON_SCHEDULE = 'lockout-hand-over-on-schedule';
 
 export const HandOverInputSchema = z.object({
