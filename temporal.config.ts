@@ -56,6 +56,15 @@ const url = z.url({ message: 'expected an absolute URL such as https://example.o
   if (u.username || u.password) ctx.addIssue({ code: 'custom', message: 'must not contain a user name or password (put credentials in their own variables)' });
 });
 const optionalUrl = optionalString.pipe(url.optional());
+/** A number that may be left blank (unset); `ok` says which values are accepted. */
+const optionalNumber = (ok: (v: number) => boolean, message: string) =>
+  optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .refine((v) => v === undefined || ok(v), { message }),
+  );
 const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL such as http://otel-collector:4318' });
 
 /** Variables whose values are credentials: never echoed, not even in validation errors. */
@@ -122,13 +131,7 @@ const envSchema = z.object({
    * thousands of open episodes must not take the worker's memory with it. Evicted workflows are
    * replayed from history when they next have work.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: optionalString.pipe(
-    z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined ? undefined : Number(v)))
-      .refine((v) => v === undefined || (Number.isInteger(v) && v >= 2 && v <= 100_000), { message: 'expected a whole number from 2 to 100000' }),
-  ),
+  WORKER_MAX_CACHED_WORKFLOWS: optionalNumber((v) => Number.isInteger(v) && v >= 2 && v <= 100_000, 'expected a whole number from 2 to 100000'),
   /**
    * A workflow bundle built ahead (`npm run build:workflows`): the worker starts faster and skips
    * bundling, which alone takes hundreds of MB at start-up. Unset: bundled at start.
@@ -147,13 +150,7 @@ const envSchema = z.object({
    * Episodes a storm's hand-overs start per second (one hand-over at a time, in log order). Unset:
    * what the Okta rate serves at 2 calls per lockout (any excess only piles up as open episodes). 0: all at once.
    */
-  LOCKOUT_STORM_STARTS_PER_SECOND: optionalString.pipe(
-    z
-      .string()
-      .optional()
-      .transform((v) => (v === undefined ? undefined : Number(v)))
-      .refine((v) => v === undefined || v === 0 || (v >= 0.1 && v <= 10_000), { message: 'expected 0 (all at once) or a number from 0.1 to 10000' }),
-  ),
+  LOCKOUT_STORM_STARTS_PER_SECOND: optionalNumber((v) => v === 0 || (v >= 0.1 && v <= 10_000), 'expected 0 (all at once) or a number from 0.1 to 10000'),
   UNLOCK_POLICY: z.enum(['auto', 'ask-user', 'notify-only']).default('auto'),
   ASK_USER_TIMEOUT: duration('15m'),
   /** Attack-safe unlock policies (storm breaker, threats, protected accounts, re-lock loops, caps). */

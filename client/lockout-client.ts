@@ -1,5 +1,4 @@
 /** Typed client calls for the lockout family (the CLI and the HTTP API use these too). */
-import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import {
   lockoutPollerWorkflowId,
@@ -24,7 +23,7 @@ import {
 import type { BreakerView } from '../workflows/lockout/policies.js';
 import { lockoutPollerWorkflow, type PollerInput } from '../workflows/lockout/poller.js';
 import type { AppConfig } from '../temporal.config.js';
-import { retryLostUpdate } from './update-retry.js';
+import { executeUpdateRetrying } from './update-retry.js';
 
 /** The poller settings the configuration asks for (what a start sends, and what a running poller is told). */
 export function pollerSettingsFromConfig(config: AppConfig, orgUrl: string, overrides: Partial<PollerSettingsInput> = {}): PollerSettingsInput {
@@ -78,8 +77,7 @@ export async function startOrReconfigurePoller(client: Client, config: AppConfig
   });
   try {
     // Also sent to a poller started just now: harmless, and one code path for both cases.
-    const updateId = randomUUID();
-    await retryLostUpdate(() => handle.executeUpdate(reconfigurePollerUpdate, { args: [settings], updateId }));
+    await executeUpdateRetrying(handle, reconfigurePollerUpdate, [settings]);
     return { handle, reconfigured: true };
   } catch (err) {
     // A poller of the first release has no such update; it switches to the current code at its next poll.
@@ -94,8 +92,7 @@ export async function stopLockoutPoller(client: Client, orgUrl: string, by?: str
   try {
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING') return false;
-    const updateId = randomUUID();
-    await retryLostUpdate(() => handle.executeUpdate(stopPollerUpdate, { args: [{ by: by ?? 'starter', reason: 'FEATURE_LOCKOUT_POLLER=false' }], updateId }));
+    await executeUpdateRetrying(handle, stopPollerUpdate, [{ by: by ?? 'starter', reason: 'FEATURE_LOCKOUT_POLLER=false' }]);
     return true;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
@@ -121,14 +118,12 @@ export async function resumePoller(client: Client, orgUrl: string, by?: string):
 
 /** Operators: close a tripped storm breaker; new lockouts follow the configured policy again. */
 export async function resumeStormBreaker(client: Client, orgUrl: string, by?: string): Promise<BreakerView> {
-  const updateId = randomUUID();
-  return retryLostUpdate(() => pollerHandle(client, orgUrl).executeUpdate(resumeBreakerUpdate, { args: [by ? { by } : {}], updateId }));
+  return executeUpdateRetrying(pollerHandle(client, orgUrl), resumeBreakerUpdate, [by ? { by } : {}]);
 }
 
 /** Operators: forget the cursor and read the System Log again from `since` (event UUIDs deduplicate). */
 export async function resetPollerCursor(client: Client, orgUrl: string, since: string, by?: string): Promise<{ since: string }> {
-  const updateId = randomUUID();
-  return retryLostUpdate(() => pollerHandle(client, orgUrl).executeUpdate(resetPollerCursorUpdate, { args: [{ since, ...(by ? { by } : {}) }], updateId }));
+  return executeUpdateRetrying(pollerHandle(client, orgUrl), resetPollerCursorUpdate, [{ since, ...(by ? { by } : {}) }]);
 }
 
 export async function pollNow(client: Client, orgUrl: string): Promise<void> {

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { type Client, isGrpcServiceError, ServiceError, WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { AccessActionKey, AccessOutcomeKey, AccessRequestIdKey, OktaLoginKey } from '../workflows/search-attributes.js';
+import { anyCause } from './update-retry.js';
 import {
   type GateInput,
   GateInputSchema,
@@ -349,11 +350,7 @@ const GRPC_RESOURCE_EXHAUSTED = 8;
 
 /** Temporal's answer "too much at once" (e.g. the in-flight update limit of one workflow), after the SDK's own retries. */
 function isResourceExhausted(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isGrpcServiceError(e) && e.code === GRPC_RESOURCE_EXHAUSTED) return true;
-    if (e instanceof ServiceError && /RESOURCE_EXHAUSTED|ResourceExhausted/i.test(e.message)) return true;
-  }
-  return false;
+  return anyCause(err, (e) => (isGrpcServiceError(e) && e.code === GRPC_RESOURCE_EXHAUSTED) || (e instanceof ServiceError && /RESOURCE_EXHAUSTED|ResourceExhausted/i.test(e.message)));
 }
 
 function mapUpdateError(err: unknown): unknown {

@@ -11,7 +11,6 @@ import { ConfigError, describeConfig, loadConfigOrExit } from '../temporal.confi
 import { createWorkers, runWorkers, workerList, type ProjectWorkers } from './create-workers.js';
 import { createProjectActivities } from './activities.js';
 import { startHealthServer } from './health.js';
-import { maxCachedWorkflows } from './workflow-cache.js';
 import { createTracing, installRuntime } from './telemetry.js';
 
 const config = loadConfigOrExit();
@@ -68,7 +67,7 @@ try {
   logger.info('worker ready', {
     taskQueue: config.temporal.taskQueue,
     oktaTaskQueue: config.temporal.oktaTaskQueue,
-    maxCachedWorkflows: maxCachedWorkflows(config.workerMaxCachedWorkflows),
+    maxCachedWorkflows: workers.main.options.maxCachedWorkflows,
     tracing: Boolean(config.observability.tracesEndpoint),
   });
   await runWorkers(workers);
