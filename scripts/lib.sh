@@ -18,6 +18,15 @@ search_attribute_flags() {
   for sa in "${SEARCH_ATTRIBUTES[@]}"; do printf -- '--search-attribute %s ' "$sa"; done
 }
 
+# Dynamic config every dev server of the project runs with (deploy/cluster/dynamicconfig.yaml is the
+# cluster's copy). Priority: Temporal 1.29 dispatches tasks by priority key only with the new matcher;
+# without it the poller's tasks wait behind a storm's episodes (workflows/lockout/messages.ts).
+dev_server_config_flags() {
+  printf -- '--dynamic-config-value %s ' \
+    frontend.enableUpdateWorkflowExecution=true \
+    matching.useNewMatcher=true
+}
+
 # True when a Temporal frontend answers a health check at the address.
 temporal_ready() {
   "$1" operator cluster health --address "$2" --command-timeout 2s >/dev/null 2>&1

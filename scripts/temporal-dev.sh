@@ -29,7 +29,7 @@ case "${1:-start}" in
     # setsid: the server gets its own process group, so stopping the start script's children never races it.
     setsid "$bin" server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
       --db-filename "$DATA_DIR/temporal.sqlite" --log-level warn \
-      $(search_attribute_flags) "${codec_flags[@]}" \
+      $(search_attribute_flags) $(dev_server_config_flags) "${codec_flags[@]}" \
       >>"$LOG_FILE" 2>&1 < /dev/null &
     echo $! >"$PID_FILE"
     if ! wait_for_temporal "$bin" "$ADDRESS" 60; then

@@ -30,8 +30,7 @@ started_server=0
 if ! temporal_ready "$TEMPORAL_BIN" "$TEST_TEMPORAL_ADDRESS"; then
   "$TEMPORAL_BIN" server start-dev --headless --ip 127.0.0.1 --port "$TEST_TEMPORAL_PORT" \
     --ui-port "$TEST_TEMPORAL_UI_PORT" --log-level warn \
-    $(search_attribute_flags) \
-    --dynamic-config-value frontend.enableUpdateWorkflowExecution=true \
+    $(search_attribute_flags) $(dev_server_config_flags) \
     --dynamic-config-value system.forceSearchAttributesCacheRefreshOnRead=true \
     >"$server_log" 2>&1 &
   server_pid=$!

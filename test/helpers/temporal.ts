@@ -36,6 +36,12 @@ export interface TestTemporal {
   close(): Promise<void>;
 }
 
+/** What scripts/lib.sh (dev_server_config_flags) gives the suite's server: updates, and dispatch by priority. */
+const DEV_SERVER_CONFIG: Record<string, string | number | boolean> = {
+  'frontend.enableUpdateWorkflowExecution': true,
+  'matching.useNewMatcher': true,
+};
+
 let shared: Promise<TestTemporal> | undefined;
 
 /** One Temporal server per test process: the suite's, or a local one for a lone test file. */
@@ -58,7 +64,7 @@ async function connect(): Promise<TestTemporal> {
     server: {
       executable: { type: 'existing-path', path },
       searchAttributes: PROJECT_SEARCH_ATTRIBUTES.map((key) => ({ name: key.name, type: 'KEYWORD' as const })),
-      extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
+      extraArgs: Object.entries(DEV_SERVER_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
     },
   });
   return {
@@ -76,7 +82,7 @@ async function connect(): Promise<TestTemporal> {
 export async function ownTemporal(dynamicConfig: Record<string, string | number | boolean>): Promise<TestTemporal> {
   quietRuntime();
   const path = execFileSync('bash', ['scripts/temporal-cli.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  const values = { 'frontend.enableUpdateWorkflowExecution': true, ...dynamicConfig };
+  const values = { ...DEV_SERVER_CONFIG, ...dynamicConfig };
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path },
