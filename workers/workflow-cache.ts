@@ -1,16 +1,17 @@
 /**
  * How many workflow runs a worker keeps cached, from its heap limit.
  *
- * A cached run of this project's workflows holds about 1.6 MB of the workflow thread's heap: each
- * run evaluates the workflow modules in a module cache of its own (the SDK's isolation), zod (about
- * 0.7 MB) and the schemas built at module load (about 0.85 MB) included; the SDK's own share is
- * under 0.1 MB. A fixed cache larger than the heap holds (250 runs with a 384 MB cap) ends in an
- * out-of-memory exit of the workflow thread as soon as a storm keeps that many episodes open (the
- * ask-user policy waits 15 minutes per episode), and the worker with it.
+ * A cached run of this project's workflows holds about 0.9 MB of the workflow thread's heap: each
+ * run evaluates the workflow modules in a module cache of its own (the SDK's isolation), the schemas
+ * built at module load (about 0.85 MB) included; zod itself is loaded once for all runs
+ * (workflows/zod-shared.ts, 1.6 MB a run before); the SDK's own share is under 0.1 MB. A fixed
+ * cache larger than the heap holds ends in an out-of-memory exit of the workflow thread as soon as a
+ * storm keeps that many episodes open (the ask-user policy waits 15 minutes per episode), and the
+ * worker with it.
  */
 import { getHeapStatistics } from 'node:v8';
 
-/** Heap per cached run, with room for the garbage a run's activations leave between collections. */
+/** Heap per cached run: about twice what one holds, room for the garbage its activations leave between collections. */
 const MB_PER_CACHED_RUN = 2;
 /**
  * V8's heap limit is `--max-old-space-size` plus the young generation (48 MB on a large machine):

@@ -50,7 +50,10 @@ export const MAX_IDEMPOTENCY_KEY = 128;
 
 const id = z.string().trim().min(1).max(200).regex(printable, 'printable ASCII without spaces');
 const loginOrEmail = z.string().trim().min(1).max(254).regex(LOGIN_CHARS, 'letters, digits and the characters of an email address only');
-const email = loginOrEmail.pipe(z.email({ message: 'expected an email address' }));
+// zod's email pattern, copied for this run: the shared one is frozen in the sandbox, where zod's
+// check cannot reset its lastIndex (workflows/zod-shared.ts).
+const emailPattern = new RegExp(z.email()._zod.def.pattern ?? /$^/);
+const email = loginOrEmail.pipe(z.email({ message: 'expected an email address', pattern: emailPattern }));
 
 /** Who is asking, as the chat frontend's platform verified them. */
 export const RequesterSchema = z.object({
