@@ -52,7 +52,9 @@ const id = z.string().trim().min(1).max(200).regex(printable, 'printable ASCII w
 const loginOrEmail = z.string().trim().min(1).max(254).regex(LOGIN_CHARS, 'letters, digits and the characters of an email address only');
 // zod's email pattern, copied for this run: the shared one is frozen in the sandbox, where zod's
 // check cannot reset its lastIndex (workflows/zod-shared.ts).
-const emailPattern = new RegExp(z.email()._zod.def.pattern ?? /$^/);
+const zodEmailPattern = z.email()._zod.def.pattern;
+if (!zodEmailPattern) throw new Error("zod's email check has no pattern to copy");
+const emailPattern = new RegExp(zodEmailPattern);
 const email = loginOrEmail.pipe(z.email({ message: 'expected an email address', pattern: emailPattern }));
 
 /** Who is asking, as the chat frontend's platform verified them. */
