@@ -70,7 +70,8 @@ describe('worker process (workers/main.ts)', () => {
   });
 
   it('serves its task queue, then stops cleanly on SIGTERM', async () => {
-    const { taskQueue, client, child, out, exited } = startWorker('proc');
+    // A cache above what the heap holds is obeyed, with a warning.
+    const { taskQueue, client, child, out, exited } = startWorker('proc', { WORKER_MAX_CACHED_WORKFLOWS: '100000' });
     try {
       const echo = randomUUID();
       const result = await client.workflow.execute(diagnosticsWorkflow, {
@@ -85,6 +86,7 @@ describe('worker process (workers/main.ts)', () => {
       const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
       assert.ok(input?.data && !Buffer.from(input.data).toString('latin1').includes(echo), 'payloads in history are encrypted');
       assert.equal(Buffer.from(input.metadata?.encoding ?? []).toString(), 'binary/encrypted');
+      assert.match(out.text, /WORKER_MAX_CACHED_WORKFLOWS=100000 is more than a \d+ MB heap holds/);
     } finally {
       child.kill('SIGTERM');
     }

@@ -12,6 +12,7 @@ import { createWorkers, runWorkers, workerList, type ProjectWorkers } from './cr
 import { createProjectActivities } from './activities.js';
 import { startHealthServer } from './health.js';
 import { createTracing, installRuntime } from './telemetry.js';
+import { cacheOverHeapWarning } from './workflow-cache.js';
 
 const config = loadConfigOrExit();
 const runtime = await installRuntime(config);
@@ -70,6 +71,8 @@ try {
     maxCachedWorkflows: workers.main.options.maxCachedWorkflows,
     tracing: Boolean(config.observability.tracesEndpoint),
   });
+  const cacheWarning = cacheOverHeapWarning(config.workerMaxCachedWorkflows);
+  if (cacheWarning) logger.warn(cacheWarning);
   await runWorkers(workers);
 } finally {
   await tracing.shutdown();

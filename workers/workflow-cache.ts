@@ -21,11 +21,28 @@ const RESERVED_MB = 144;
 const MIN_CACHED = 10;
 const MAX_CACHED = 250;
 
-export function cachedWorkflowsForHeap(heapLimitMb: number): number {
-  return Math.max(MIN_CACHED, Math.min(MAX_CACHED, Math.floor((heapLimitMb - RESERVED_MB) / MB_PER_CACHED_RUN)));
+const heapLimitMb = () => getHeapStatistics().heap_size_limit / 1_048_576;
+
+/** How many runs a heap holds, uncapped. */
+function runsHeld(limitMb: number): number {
+  return Math.floor((limitMb - RESERVED_MB) / MB_PER_CACHED_RUN);
+}
+
+export function cachedWorkflowsForHeap(limitMb: number): number {
+  return Math.max(MIN_CACHED, Math.min(MAX_CACHED, runsHeld(limitMb)));
 }
 
 /** The configured cache size, or what this process's heap limit holds (144 runs with `--max-old-space-size=384`). */
 export function maxCachedWorkflows(configured: number | undefined): number {
-  return configured ?? cachedWorkflowsForHeap(getHeapStatistics().heap_size_limit / 1_048_576);
+  return configured ?? cachedWorkflowsForHeap(heapLimitMb());
+}
+
+/**
+ * A configured cache larger than the heap holds is obeyed (the operator's choice), but said at
+ * start: a storm that fills it ends in an out-of-memory exit, long after the setting was made.
+ */
+export function cacheOverHeapWarning(configured: number | undefined, limitMb = heapLimitMb()): string | undefined {
+  const held = Math.max(MIN_CACHED, runsHeld(limitMb));
+  if (configured === undefined || configured <= held) return undefined;
+  return `WORKER_MAX_CACHED_WORKFLOWS=${configured} is more than a ${Math.round(limitMb)} MB heap holds (about ${held} runs): a storm that keeps that many episodes open can exhaust it; unset it or raise --max-old-space-size`;
 }
