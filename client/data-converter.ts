@@ -10,9 +10,10 @@ import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { ConfigError, type AppConfig } from '../temporal.config.js';
 import { UNDECODABLE } from './lenient-payload-converter.js';
 import { AesGcmPayloadCodec } from './payload-codec.js';
+import { SOURCE_EXTENSION } from './source-extension.js';
 
 /** For `payloadConverterPath` (worker) and `bundleWorkflowCode` (the workflow bundle). */
-export const lenientPayloadConverterPath = fileURLToPath(new URL('./lenient-payload-converter.ts', import.meta.url));
+export const lenientPayloadConverterPath = fileURLToPath(new URL(`./lenient-payload-converter${SOURCE_EXTENSION}`, import.meta.url));
 
 export function createPayloadCodec(config: AppConfig): AesGcmPayloadCodec {
   if (config.selfService.payloadKeys.length === 0) {

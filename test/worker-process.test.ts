@@ -24,7 +24,7 @@ describe('worker process (workers/main.ts)', () => {
   });
 
   /** A worker process on its own task queue, and a client that reads its encrypted payloads. */
-  function startWorker(prefix: string, extraEnv: Record<string, string> = {}) {
+  function startWorker(prefix: string, extraEnv: Record<string, string> = {}, args = ['--import', 'tsx', 'workers/main.ts']) {
     const taskQueue = `${prefix}-${randomUUID().slice(0, 8)}`;
     const payloadKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
     // The worker encrypts payloads: only a client with the same keys can read the result.
@@ -33,7 +33,7 @@ describe('worker process (workers/main.ts)', () => {
       namespace: temporal.namespace,
       dataConverter: createDataConverter(loadConfig({ PAYLOAD_ENCRYPTION_KEYS: payloadKeys }, { dotEnvPath: false })),
     });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+    const child = spawn(process.execPath, args, {
       env: {
         ...process.env,
         TEMPORAL_ADDRESS: temporal.address,
@@ -92,6 +92,30 @@ describe('worker process (workers/main.ts)', () => {
     }
     const [code, signal] = (await exited) as [number | null, string | null];
     assert.equal(signal, null, out.text);
+    assert.equal(code, 0, out.text);
+  });
+
+  it('runs compiled to JavaScript (npm run build), without tsx: bundles its workflows from the compiled files', { timeout: 180_000 }, async () => {
+    // Inside the repository, so the compiled files resolve its node_modules and package.json.
+    const outDir = '.cache/dist-test';
+    const tsc = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tscOut = '';
+    tsc.stdout.on('data', (c: Buffer) => (tscOut += c.toString()));
+    const [tscCode] = (await once(tsc, 'exit')) as [number];
+    assert.equal(tscCode, 0, tscOut);
+    const { taskQueue, client, child, out, exited } = startWorker('compiled', {}, [`${outDir}/workers/main.js`]);
+    try {
+      const echo = randomUUID();
+      // A compiled worker that cannot find its files exits at start: that ends the wait.
+      const died = exited.then(() => Promise.reject(new Error(`the worker exited:\n${out.text.slice(-3_000)}`)));
+      died.catch(() => undefined);
+      const run = client.workflow.execute(diagnosticsWorkflow, { taskQueue, workflowId: diagnosticsWorkflowId(echo), args: [echo], workflowExecutionTimeout: '120s' });
+      const result = await Promise.race([run, died]);
+      assert.equal(result.pid, child.pid, out.text);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await exited) as [number | null];
     assert.equal(code, 0, out.text);
   });
 
