@@ -84,7 +84,9 @@ const spread = (ms: number[]) => {
 try {
   for (let i = 0; i < WORKERS; i++) {
     const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS ?? process.env.NODE_OPTIONS ?? '';
-    workers.push(spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], { env: { ...process.env, ...env, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'ignore', 'inherit'] }));
+    // BENCH_WORKER_ARGS: the worker built another way, e.g. compiled to JavaScript (`dist/workers/main.js`).
+    const args = process.env.BENCH_WORKER_ARGS?.split(' ').filter(Boolean) ?? ['--import', 'tsx', 'workers/main.ts'];
+    workers.push(spawn(process.execPath, args, { env: { ...process.env, ...env, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'ignore', 'inherit'] }));
   }
   const users: { id: string }[] = [];
   for (let i = 0; i < N; i += 200) {
