@@ -126,7 +126,7 @@ const envSchema = z.object({
   OKTA_LOG_MAX_REQUESTS_PER_SECOND: positiveNumber(1),
 
   /**
-   * Workflows a worker keeps in memory between tasks (each run about 1.6 MB of heap, see
+   * Workflows a worker keeps in memory between tasks (each run about 0.9 MB of heap, see
    * workers/workflow-cache.ts). Unset: as many as the heap limit holds, at most 250; a spray of
    * thousands of open episodes must not take the worker's memory with it. Evicted workflows are
    * replayed from history when they next have work.

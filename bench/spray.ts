@@ -145,8 +145,8 @@ try {
   })();
 
   // The storm's own calls: a bystander locked after the storm would stretch its figures.
-  const bystanderPaths = new Set(bystanders.map((b) => b.id));
-  const isStormCall = (path: string) => !bystanderPaths.has(path.split('/')[4] ?? '');
+  const bystanderUserIds = new Set(bystanders.map((b) => b.id));
+  const isStormCall = (path: string) => !bystanderUserIds.has(path.split('/')[4] ?? '');
   let lastUnlocks = 0;
   try {
     await eventually(

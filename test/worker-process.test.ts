@@ -52,7 +52,11 @@ describe('worker process (workers/main.ts)', () => {
     const out = { text: '' };
     child.stdout.on('data', (c: Buffer) => (out.text += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out.text += c.toString()));
-    return { taskQueue, client, child, out, exited: once(child, 'exit') };
+    const exited = once(child, 'exit');
+    // Raced against a wait on the worker, so a worker that exits ends the wait instead of leaving it unanswered.
+    const died = exited.then(() => Promise.reject(new Error(`the worker exited:\n${out.text.slice(-3_000)}`)));
+    died.catch(() => undefined);
+    return { taskQueue, client, child, out, exited, died };
   }
 
   it('refuses bad config with one message naming every bad variable, and no secret', async () => {
@@ -103,12 +107,10 @@ describe('worker process (workers/main.ts)', () => {
     tsc.stdout.on('data', (c: Buffer) => (tscOut += c.toString()));
     const [tscCode] = (await once(tsc, 'exit')) as [number];
     assert.equal(tscCode, 0, tscOut);
-    const { taskQueue, client, child, out, exited } = startWorker('compiled', {}, [`${outDir}/workers/main.js`]);
+    const { taskQueue, client, child, out, exited, died } = startWorker('compiled', {}, [`${outDir}/workers/main.js`]);
     try {
       const echo = randomUUID();
-      // A compiled worker that cannot find its files exits at start: that ends the wait.
-      const died = exited.then(() => Promise.reject(new Error(`the worker exited:\n${out.text.slice(-3_000)}`)));
-      died.catch(() => undefined);
+      // A compiled worker that cannot find its files exits at start.
       const run = client.workflow.execute(diagnosticsWorkflow, { taskQueue, workflowId: diagnosticsWorkflowId(echo), args: [echo], workflowExecutionTimeout: '120s' });
       const result = await Promise.race([run, died]);
       assert.equal(result.pid, child.pid, out.text);
@@ -122,7 +124,7 @@ describe('worker process (workers/main.ts)', () => {
   it('caches only as many workflow runs as its heap holds: 260 open runs in a 160 MB heap', { timeout: 180_000 }, async () => {
     // Bundling at start-up alone would not fit this heap: scripts/test.sh builds the bundle ahead.
     assert.ok(process.env.TEST_WORKFLOW_BUNDLE, 'run through scripts/test.sh (it sets TEST_WORKFLOW_BUNDLE)');
-    const { taskQueue, client, child, out, exited } = startWorker('cache', {
+    const { taskQueue, client, child, out, exited, died } = startWorker('cache', {
       // As a container with a heap cap runs it (deploy/k8s sets one); no cache size configured.
       NODE_OPTIONS: '--max-old-space-size=160',
       WORKER_MAX_CACHED_WORKFLOWS: '',
@@ -149,9 +151,6 @@ describe('worker process (workers/main.ts)', () => {
       ),
     );
     try {
-      // A worker that dies mid-query would leave the query unanswered: the exit ends the wait instead.
-      const died = exited.then(() => Promise.reject(new Error(`the worker exited:\n${out.text.slice(-3_000)}`)));
-      died.catch(() => undefined);
       for (const handle of handles) assert.equal((await Promise.race([handle.query(handOverStateQuery), died])).turn, 'waiting');
       assert.equal(child.exitCode, null, `the worker exited:\n${out.text.slice(-3_000)}`);
     } finally {

@@ -9,7 +9,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { workerDataConverter } from '../client/data-converter.js';
 import type { AppConfig } from '../temporal.config.js';
 import { maxCachedWorkflows } from './workflow-cache.js';
-import { workflowPreloadModules, workflowsPath } from './workflows-path.js';
+import { workflowSource } from './workflows-path.js';
 
 export interface WorkerActivities {
   /** Activities for the main task queue (notifications, diagnostics...). */
@@ -52,7 +52,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
   const main = await Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
-    ...(workflowBundlePath ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath, bundlerOptions: { preloadModules: workflowPreloadModules } }),
+    ...workflowSource(workflowBundlePath),
     activities: activities.general,
     maxCachedWorkflows: cached,
     maxConcurrentWorkflowTaskExecutions: Math.min(100, cached),

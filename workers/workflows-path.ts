@@ -6,3 +6,8 @@ export const workflowsPath = fileURLToPath(new URL(`../workflows/index${SOURCE_E
 
 /** Modules the sandbox evaluates once and shares between runs (see workflows/zod-shared.ts). */
 export const workflowPreloadModules = [fileURLToPath(new URL(`../workflows/zod-shared${SOURCE_EXTENSION}`, import.meta.url))];
+
+/** Worker options for the workflow code: a bundle built ahead, or the sources bundled now with the shared modules. */
+export function workflowSource(bundlePath?: string): { workflowBundle: { codePath: string } } | { workflowsPath: string; bundlerOptions: { preloadModules: string[] } } {
+  return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath, bundlerOptions: { preloadModules: workflowPreloadModules } };
+}

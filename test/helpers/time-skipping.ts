@@ -12,7 +12,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import protos from '@temporalio/proto';
 import { PROJECT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
-import { workflowPreloadModules, workflowsPath } from '../../workers/workflows-path.js';
+import { workflowSource } from '../../workers/workflows-path.js';
 import { quietRuntime } from './temporal.js';
 
 export interface TimeSkipping {
@@ -39,7 +39,7 @@ export async function startTimeSkipping(activities: object): Promise<TimeSkippin
       connection: env.nativeConnection,
       taskQueue,
       activities,
-      ...(bundle && existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath, bundlerOptions: { preloadModules: workflowPreloadModules } }),
+      ...workflowSource(bundle && existsSync(bundle) ? bundle : undefined),
     });
   } catch (err) {
     await env.teardown();

@@ -5,7 +5,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { createDataConverter } from '../../client/data-converter.js';
 import { loadConfig } from '../../temporal.config.js';
-import { workflowPreloadModules, workflowsPath } from '../../workers/workflows-path.js';
+import { workflowSource } from '../../workers/workflows-path.js';
 import { TEST_KEY } from '../self-service/helpers.js';
 
 const dir = new URL('./histories/', import.meta.url);
@@ -18,7 +18,7 @@ describe('replay: recorded histories still replay on the current workflow code',
     const bundle = process.env.TEST_WORKFLOW_BUNDLE;
     // Self-service histories hold payloads encrypted with the tests' fixed key (recorded by the real workers).
     const dataConverter = createDataConverter(loadConfig({ PAYLOAD_ENCRYPTION_KEYS: TEST_KEY }, { dotEnvPath: false }));
-    const options = { dataConverter, ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath, bundlerOptions: { preloadModules: workflowPreloadModules } }) };
+    const options = { dataConverter, ...workflowSource(bundle) };
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories(options, histories)) {
