@@ -91,6 +91,8 @@ const envSchema = z.object({
   TEMPORAL_OKTA_TASK_QUEUE: z.string().min(1).default('okta-account-access-okta'),
   /** System Log reads: their own queue and rate, so detection never waits behind unlock calls. */
   TEMPORAL_OKTA_LOG_TASK_QUEUE: z.string().min(1).default('okta-account-access-okta-logs'),
+  /** The lockout poller's workflow tasks; absent: TEMPORAL_TASK_QUEUE with `-poller` appended. */
+  TEMPORAL_POLLER_TASK_QUEUE: optionalString,
   TEMPORAL_TLS: bool(false),
   TEMPORAL_TLS_CERT_PATH: optionalString,
   TEMPORAL_TLS_KEY_PATH: optionalString,
@@ -280,6 +282,11 @@ export interface AppConfig {
     oktaTaskQueue: string;
     /** System Log reads, paced separately. */
     oktaLogTaskQueue: string;
+    /**
+     * The lockout poller runs here, on a worker of its own: a storm's thousands of episodes on the
+     * main queue neither delay its workflow tasks nor push it out of the worker's cache.
+     */
+    pollerTaskQueue: string;
     tls?: {
       serverName?: string;
       caPath?: string;
@@ -483,6 +490,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       oktaTaskQueue: e.TEMPORAL_OKTA_TASK_QUEUE,
       oktaLogTaskQueue: e.TEMPORAL_OKTA_LOG_TASK_QUEUE,
+      pollerTaskQueue: e.TEMPORAL_POLLER_TASK_QUEUE ?? `${e.TEMPORAL_TASK_QUEUE}-poller`,
       ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
       ...(profile.grpcMeta ? { grpcMeta: profile.grpcMeta } : {}),
@@ -802,6 +810,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
       taskQueue: config.temporal.taskQueue,
       oktaTaskQueue: config.temporal.oktaTaskQueue,
       oktaLogTaskQueue: config.temporal.oktaLogTaskQueue,
+      pollerTaskQueue: config.temporal.pollerTaskQueue,
       tls: config.temporal.tls ? 'on' : 'off',
       apiKey: config.temporal.apiKey ? '(set)' : '(none)',
       profile: config.temporal.profile ?? '(none)',

@@ -30,6 +30,8 @@ export function pollerSettingsFromConfig(config: AppConfig, orgUrl: string, over
   return {
     oktaTaskQueue: config.temporal.oktaTaskQueue,
     logTaskQueue: config.temporal.oktaLogTaskQueue,
+    pollerTaskQueue: config.temporal.pollerTaskQueue,
+    episodeTaskQueue: config.temporal.taskQueue,
     pollIntervalMs: config.lockout.pollIntervalMs,
     lookbackMs: config.lockout.lookbackMs,
     pageSize: config.lockout.pageSize,
@@ -68,7 +70,8 @@ export async function startOrReconfigurePoller(client: Client, config: AppConfig
   const settings = pollerSettingsFromConfig(config, orgUrl, overrides);
   const handle = await client.workflow.start(lockoutPollerWorkflow, {
     workflowId: lockoutPollerWorkflowId(orgUrl),
-    taskQueue: config.temporal.taskQueue,
+    // A queue and worker of its own (a poller already running elsewhere moves there at its next run).
+    taskQueue: config.temporal.pollerTaskQueue,
     args: [{ orgUrl, ...settings }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     // Detection goes first: during a storm its workflow tasks are not queued behind the episodes'.

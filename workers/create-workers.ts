@@ -36,6 +36,8 @@ export interface ProjectWorkers {
   /** Absent when no Okta activities are given (diagnostics-only deployments and tests). */
   okta?: Worker;
   oktaLogs?: Worker;
+  /** The lockout poller's own worker (absent where no System Log is read). */
+  poller?: Worker;
 }
 
 export async function createWorkers(options: CreateWorkersOptions): Promise<ProjectWorkers> {
@@ -73,12 +75,27 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
     maxTaskQueueActivitiesPerSecond: config.oktaLogMaxRequestsPerSecond,
     maxConcurrentActivityTaskExecutions: 2,
   });
-  return { main, okta, oktaLogs };
+  // The poller on a worker of its own: its own workflow thread, cache and task slots, so a storm's
+  // thousands of episodes on the main queue neither delay its tasks nor evict it (a replay of its
+  // long history before each poll). Its alerts (notify activities) run here too.
+  const poller = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.pollerTaskQueue,
+    ...workflowSource(workflowBundlePath),
+    activities: activities.general,
+    maxCachedWorkflows: POLLER_WORKER_CACHE,
+    maxConcurrentWorkflowTaskExecutions: 2,
+    maxConcurrentActivityTaskExecutions: 2,
+  });
+  return { main, okta, oktaLogs, poller };
 }
+
+/** One poller per Okta org: a few cached runs are plenty. */
+const POLLER_WORKER_CACHE = 4;
 
 /** Runs both workers until a shutdown signal (SIGINT/SIGTERM) or until one fails. */
 export function workerList(workers: ProjectWorkers): Worker[] {
-  return [workers.main, workers.okta, workers.oktaLogs].filter((w): w is Worker => w !== undefined);
+  return [workers.main, workers.okta, workers.oktaLogs, workers.poller].filter((w): w is Worker => w !== undefined);
 }
 
 /** Asks every worker that is still running to shut down (in-flight activities get the grace time). */

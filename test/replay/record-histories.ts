@@ -8,8 +8,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { replyToUnlockQuestion } from '../../client/lockout-client.js';
+import { pollerInputFromConfig, replyToUnlockQuestion } from '../../client/lockout-client.js';
 import { lockoutPollerWorkflowId, lockoutWorkflowId, pausePollerSignal, resumePollerSignal } from '../../workflows/lockout/messages.js';
+import { lockoutPollerWorkflow } from '../../workflows/lockout/poller.js';
 import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
 import { eventually } from '../helpers/eventually.js';
 import { lockoutFixture } from '../lockout/fixture.js';
@@ -72,11 +73,25 @@ async function recordLockoutRuns(): Promise<Record<string, [string, string]>> {
   const fanOutRun = f.temporal.client.workflow.getHandle(handOverParent!.workflowId!, handOverParent!.runId!);
   await eventually('the fan-out run closed', async () => (await fanOutRun.describe()).status.name !== 'RUNNING');
 
-  return {
+  const runs: Record<string, [string, string]> = {
     'lockout-poller-fan-out': [fanOutRun.workflowId, handOverParent!.runId!],
     'lockout-hand-over': [handOver.workflowId, parent.runId!],
     'lockout-poller-continued-as-new': [lockoutPollerWorkflowId(f.sim.url), firstRun],
     'lockout-auto-unlock': [child.workflowId, (await child.describe()).runId],
     'lockout-ask-user-yes': [askHandle.workflowId, (await askHandle.describe()).runId],
   };
+
+  // A poller an earlier release started on the main queue: it moves to its own queue as it continues as
+  // new. It reads only what happens from now on (nothing: the runs above are not disturbed).
+  const movedId = lockoutPollerWorkflowId('https://older-release.example.com');
+  const moving = await f.temporal.client.workflow.start(lockoutPollerWorkflow, {
+    workflowId: movedId,
+    taskQueue: f.config.temporal.taskQueue,
+    args: [{ ...pollerInputFromConfig(f.config, f.sim.url), orgUrl: 'https://older-release.example.com', maxHistoryEvents: 20, lookbackMs: 1 }],
+  });
+  await eventually('the poller moved', async () => (await f.temporal.client.workflow.getHandle(movedId).describe()).taskQueue === f.config.temporal.pollerTaskQueue);
+  await f.temporal.client.workflow.getHandle(movedId).terminate('recorded');
+
+  runs['lockout-poller-moved-queue'] = [movedId, moving.firstExecutionRunId];
+  return runs;
 }

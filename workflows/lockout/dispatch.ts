@@ -28,6 +28,8 @@ export type ChildBase = Omit<LockoutInput, 'user' | 'firstEvent' | 'moreEvents' 
 export interface DispatchHooks {
   /** The unlock policies' decision for a new episode (memoised by the caller: a retry reuses it). */
   decide(): EpisodeDecision | undefined;
+  /** The episode's task queue when it is not the caller's own (the poller runs on a queue of its own). */
+  taskQueue?: string;
   /** The events joined an open episode after a decision was taken: it was no new lockout after all. */
   joined?(): void;
 }
@@ -51,6 +53,7 @@ export async function dispatchBatch(user: LockedUser, events: LockoutEvent[], ba
       await startChild(lockoutWorkflow, {
         workflowId: childId,
         args: [childInput],
+        ...(hooks.taskQueue ? { taskQueue: hooks.taskQueue } : {}),
         parentClosePolicy: ParentClosePolicy.ABANDON,
         cancellationType: ChildWorkflowCancellationType.ABANDON,
         priority: { priorityKey: EPISODE_PRIORITY },

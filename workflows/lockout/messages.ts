@@ -67,6 +67,13 @@ export const PollerSettingsSchema = z.object({
   oktaTaskQueue: z.string().min(1).max(200),
   /** System Log reads: a queue and rate of their own, so a spray of unlocks never delays detection. */
   logTaskQueue: z.string().min(1).max(200).optional(),
+  /**
+   * Where the poller runs: a queue of its own, so a storm's episodes neither delay its workflow tasks
+   * nor push it out of the worker's cache. A poller elsewhere moves there when it continues as new.
+   */
+  pollerTaskQueue: z.string().min(1).max(200).optional(),
+  /** Where hand-overs and episodes run (the main queue); absent: the poller's own queue. */
+  episodeTaskQueue: z.string().min(1).max(200).optional(),
   pollIntervalMs: z.number().int().min(100).max(86_400_000),
   lookbackMs: z.number().int().positive().max(90 * 86_400_000),
   pageSize: z.number().int().min(1).max(1000),

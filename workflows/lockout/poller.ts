@@ -20,6 +20,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   setHandler,
@@ -86,6 +87,8 @@ export const POLLER_POLICIES = 'lockout-poller-policies';
 export const POLLER_FAN_OUT = 'lockout-poller-fan-out';
 /** Versioning marker of paced hand-overs taking turns (hand-over-turns.ts). */
 export const POLLER_HAND_OVER_TURNS = 'lockout-poller-hand-over-turns';
+/** Versioning marker of the move to the poller's own task queue at continue-as-new. */
+export const POLLER_OWN_QUEUE = 'lockout-poller-own-queue';
 /** Pages with more users than this are fanned out; smaller ones (the everyday case) are handed over directly. */
 const FAN_OUT_ABOVE = 25;
 /** Users handed over at once: bounds the commands (and pending signals) of one workflow task. */
@@ -275,6 +278,7 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
   /** Starts the user's child, or hands the events to the one running; retried when that run just ended. */
   const dispatch = async (batch: UserBatch): Promise<void> => {
     const done = await dispatchBatch(batch.user, batch.events, childBase(), {
+      ...(settings.episodeTaskQueue ? { taskQueue: settings.episodeTaskQueue } : {}),
       decide: () => (policiesOn && settings.policies ? decide(batch) : undefined),
       joined: () => {
         const decided = decisions.get(batch);
@@ -328,6 +332,8 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
         startChild(lockoutHandOverWorkflow, {
           workflowId: ids[i]!,
           args: [{ pollerWorkflowId: workflowId, base, users: slice.map((item) => item.user), ...(pace ? { turn: { maxWaitMs: waits[i]!, startsPerSecond: pace } } : {}) }],
+          // Its episodes run where it runs.
+          ...(settings.episodeTaskQueue ? { taskQueue: settings.episodeTaskQueue } : {}),
           parentClosePolicy: ParentClosePolicy.ABANDON,
           cancellationType: ChildWorkflowCancellationType.ABANDON,
           typedSearchAttributes: [{ key: AccessActionKey, value: 'hand-over' }, { key: AccessOutcomeKey, value: 'pending' }],
@@ -513,7 +519,12 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     if (shouldContinueAsNew() || (s.queued.length > 0 && roomForChildren() <= 0)) {
       await condition(allHandlersFinished);
       s.runsSoFar += 1;
-      await continueAsNew<typeof lockoutPollerWorkflow>({ orgUrl, ...settings, carried: s, ...(policiesOn ? { carriedPolicies: policyBook.carried() } : {}) });
+      const next = { orgUrl, ...settings, carried: s, ...(policiesOn ? { carriedPolicies: policyBook.carried() } : {}) };
+      // A poller started before it had a queue of its own moves there (its next run's workers exist:
+      // every worker of this release polls that queue).
+      const move = settings.pollerTaskQueue && settings.pollerTaskQueue !== workflowInfo().taskQueue && patched(POLLER_OWN_QUEUE);
+      if (move) await makeContinueAsNewFunc<typeof lockoutPollerWorkflow>({ taskQueue: settings.pollerTaskQueue })(next);
+      else await continueAsNew<typeof lockoutPollerWorkflow>(next);
     }
   }
   await condition(allHandlersFinished);

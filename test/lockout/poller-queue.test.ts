@@ -1,0 +1,92 @@
+/**
+ * The poller runs on a task queue and worker of its own, its hand-overs and episodes on the main
+ * queue: detection goes on even when nothing serves the main queue (a storm's backlog there cannot
+ * hold it up), and a poller started before it had its own queue moves there when it continues as
+ * new. Real dev server and simulator.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { lockoutHandOverWorkflowId, lockoutPollerWorkflowId, lockoutWorkflowId, pollerStateQuery } from '../../workflows/lockout/messages.js';
+import { lockoutPollerWorkflow } from '../../workflows/lockout/poller.js';
+import { pollerInputFromConfig } from '../../client/lockout-client.js';
+import { eventually } from '../helpers/eventually.js';
+import { workflowTaskFailures } from '../helpers/temporal.js';
+import { lockoutFixture, type LockoutFixture } from './fixture.js';
+
+describe('lockout poller on a task queue of its own', () => {
+  let f: LockoutFixture;
+  before(async () => {
+    f = await lockoutFixture({ LOCKOUT_POLL_PAGE_SIZE: '100', STORM_BREAKER_THRESHOLD: '100' });
+  });
+  after(() => f?.close());
+
+  it('detects lockouts and starts their episodes on the main queue while no worker serves it', async () => {
+    const { client } = f.temporal;
+    const { taskQueue, pollerTaskQueue } = f.config.temporal;
+    assert.notEqual(pollerTaskQueue, taskQueue);
+    // Nothing serves the main queue from here on: only the poller's own worker can run the poller.
+    await f.workers.workers.main.shutdown();
+    // Bounded: a poller on the main queue would never answer the starter's update.
+    const poller = await Promise.race([f.startPoller(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the poller never ran without the main worker')), 30_000).unref())]);
+    assert.equal((await poller.describe()).taskQueue, pollerTaskQueue);
+
+    // One lockout (started directly by the poller), then a spray (fanned out to hand-overs).
+    const lone = await f.sim.control.createUser({ login: 'lone.queue@example.com' });
+    await f.sim.control.lockUser(lone.id, { via: 'failed-signins' });
+    const episode = client.workflow.getHandle(lockoutWorkflowId(lone.id));
+    await eventually('the lone episode started', async () => (await episode.describe()).taskQueue, 30_000, 200);
+    assert.equal((await episode.describe()).taskQueue, taskQueue, 'the episode runs on the main queue');
+
+    const sprayed = await Promise.all(Array.from({ length: 30 }, (_, i) => f.sim.control.createUser({ login: `sprayed.queue.${i}@example.com` })));
+    for (const u of sprayed) await f.sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 });
+    const firstRunId = (await poller.describe()).raw.workflowExecutionInfo?.firstRunId ?? '';
+    const handOver = client.workflow.getHandle(lockoutHandOverWorkflowId(firstRunId, 1));
+    await eventually('the spray handed over', async () => (await handOver.describe()).taskQueue, 30_000, 200);
+    assert.equal((await handOver.describe()).taskQueue, taskQueue, 'the hand-over runs on the main queue');
+
+    // A worker for the main queue again: every episode runs to the end.
+    await f.restartWorkers();
+    for (const u of [lone, ...sprayed]) {
+      await eventually(`${u.id} unlocked`, async () => (await f.sim.control.getUser(u.id)).status === 'ACTIVE', 60_000, 200);
+    }
+    assert.deepEqual((await workflowTaskFailures(client, lockoutPollerWorkflowId(f.sim.url))).failures, []);
+  });
+
+  it('moves a poller running on the main queue to its own queue when it continues as new', async () => {
+    const { client } = f.temporal;
+    const { taskQueue, pollerTaskQueue } = f.config.temporal;
+    // The test above may have failed with the main queue unserved.
+    if (f.workers.workers.main.getState() !== 'RUNNING') await f.restartWorkers();
+    // Another org's poller, so as not to meet the one above (the ID is the org's host).
+    const orgUrl = 'https://older-release.example.com';
+    const workflowId = lockoutPollerWorkflowId(orgUrl);
+    // As a starter of an earlier release left it: on the main queue. Its settings name its own queue
+    // (the starter of this release sends them with the reconfigure update at start-up). It reads
+    // only what happens from now on: the lockouts above are not its business.
+    const first = await client.workflow.start(lockoutPollerWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [{ ...pollerInputFromConfig(f.config, f.sim.url), orgUrl, maxHistoryEvents: 20, lookbackMs: 1 }],
+    });
+    try {
+      assert.equal((await first.describe()).taskQueue, taskQueue);
+      const moved = await eventually(
+        'a later run on the poller queue',
+        async () => {
+          const d = await client.workflow.getHandle(workflowId).describe();
+          return d.runId !== first.firstExecutionRunId && d.status.name === 'RUNNING' && d.taskQueue === pollerTaskQueue ? d : undefined;
+        },
+        30_000,
+        200,
+      );
+      // It keeps polling there.
+      const polls = async () => (await client.workflow.getHandle(workflowId).query(pollerStateQuery)).polls;
+      const before = await polls();
+      await eventually('a poll on the new queue', async () => (await polls()) > before, 15_000, 200);
+      assert.equal(moved.taskQueue, pollerTaskQueue);
+      assert.deepEqual((await workflowTaskFailures(client, workflowId)).failures, []);
+    } finally {
+      await client.workflow.getHandle(workflowId).terminate('test finished').catch(() => undefined);
+    }
+  });
+});
