@@ -9,6 +9,7 @@ import { startOktaSimulator, type OktaSimulator } from '../okta-sim/index.js';
 import { loadConfig } from '../temporal.config.js';
 import { diagnosticsWorkflow, diagnosticsWorkflowId } from '../workflows/diagnostics.js';
 import { handOverStateQuery, lockoutHandOverWorkflow } from '../workflows/lockout/hand-over.js';
+import { eventually } from './helpers/eventually.js';
 import { testTemporal, type TestTemporal } from './helpers/temporal.js';
 
 describe('worker process (workers/main.ts)', () => {
@@ -99,14 +100,15 @@ describe('worker process (workers/main.ts)', () => {
     assert.equal(code, 0, out.text);
   });
 
-  it('runs compiled to JavaScript (npm run build), without tsx: bundles its workflows from the compiled files', { timeout: 180_000 }, async () => {
+  it('runs compiled to JavaScript (npm run build), without tsx: the worker bundles its workflows from the compiled files, the HTTP API serves its pages', { timeout: 180_000 }, async () => {
     // Inside the repository, so the compiled files resolve its node_modules and package.json.
     const outDir = '.cache/dist-test';
-    const tsc = spawn(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let tscOut = '';
-    tsc.stdout.on('data', (c: Buffer) => (tscOut += c.toString()));
-    const [tscCode] = (await once(tsc, 'exit')) as [number];
-    assert.equal(tscCode, 0, tscOut);
+    const build = spawn(process.execPath, ['scripts/build.mjs', outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buildOut = '';
+    build.stdout.on('data', (c: Buffer) => (buildOut += c.toString()));
+    build.stderr.on('data', (c: Buffer) => (buildOut += c.toString()));
+    const [buildCode] = (await once(build, 'exit')) as [number];
+    assert.equal(buildCode, 0, buildOut);
     const { taskQueue, client, child, out, exited, died } = startWorker('compiled', {}, [`${outDir}/workers/main.js`]);
     try {
       const echo = randomUUID();
@@ -119,6 +121,26 @@ describe('worker process (workers/main.ts)', () => {
     }
     const [code] = (await exited) as [number | null];
     assert.equal(code, 0, out.text);
+
+    // The HTTP API with the web chat: its static pages are not TypeScript, the build copies them.
+    const api = startWorker('compiled-api', {
+      HTTP_API_HOST: '127.0.0.1',
+      HTTP_API_PORT: '0',
+      CODEC_SERVER_PORT: '0',
+      HTTP_API_TOKENS: 'test:compiled-test-token-0123456789',
+      WEB_USERS: 'alice@example.com:compiled-alice-token-0123456789',
+    }, [`${outDir}/client/http-api/main.js`]);
+    try {
+      // Ends as soon as the process exits: a missing file kills it at start.
+      const chatUrl = await eventually('the web chat ready', async () => /"chat":"([^"]+)"/.exec(api.out.text)?.[1] ?? (api.child.exitCode !== null ? 'exited' : undefined), 60_000);
+      assert.notEqual(chatUrl, 'exited', `the HTTP API exited:\n${api.out.text.slice(-3_000)}`);
+      const page = await fetch(chatUrl);
+      assert.equal(page.status, 200, api.out.text);
+      assert.match(await page.text(), /<html/i);
+    } finally {
+      api.child.kill('SIGTERM');
+    }
+    assert.equal(((await api.exited) as [number | null])[0], 0, api.out.text);
   });
 
   it('caches only as many workflow runs as its heap holds: 260 open runs in a 160 MB heap', { timeout: 180_000 }, async () => {

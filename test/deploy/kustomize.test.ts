@@ -160,6 +160,22 @@ describe('deployment: kustomize manifests and Dockerfile', () => {
     assert.ok(terminationS > graceS && terminationS <= graceS + 30, `terminationGracePeriodSeconds ${terminationS} vs SDK grace ${graceS} s`);
   });
 
+  it('every container runs a compiled entry point the image holds', () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const final = dockerfile.split(/^FROM /m).at(-1)!;
+    // The image compiles with the project's build (the static pages copied too) and runs plain node.
+    assert.match(dockerfile, /^RUN node scripts\/build\.mjs dist\b/m);
+    assert.match(final, /^COPY --from=build \/app\/dist \.\/dist$/m);
+    assert.match(final, /^ENTRYPOINT \["node"\]$/m);
+    const ignored = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim());
+    assert.ok(ignored.includes('!scripts/build.mjs'), '.dockerignore lets scripts/build.mjs into the context');
+    const entries = [/^CMD \["([^"]+)"\]$/m.exec(final)?.[1], ...containers().map(({ c }) => c.args?.[0])];
+    for (const entry of entries) {
+      const source = /^dist\/(.+)\.js$/.exec(entry ?? '')?.[1];
+      assert.ok(source && existsSync(`${source}.ts`), `${entry}: a file npm run build makes from a source in the repository`);
+    }
+  });
+
   it('Dockerfile: multi-stage, production dependencies only, non-root, no secrets or test code baked in', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     const stages = dockerfile.split(/^FROM /m).slice(1);
