@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createDataConverter } from '../client/data-converter.js';
 import { startLockoutPoller } from '../client/lockout-client.js';
@@ -20,6 +20,7 @@ import { startOktaSimulator } from '../okta-sim/index.js';
 import { loadConfig } from '../temporal.config.js';
 import { lockoutPollerWorkflowId, lockoutWorkflowId, pollerStateQuery } from '../workflows/lockout/messages.js';
 import { eventually } from '../test/helpers/eventually.js';
+import { pollerTaskStats } from './poller-tasks.js';
 
 const N = Number(process.env.BENCH_LOCKOUTS ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -59,7 +60,8 @@ const env: Record<string, string> = {
   ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE_PATH: process.env.TEST_WORKFLOW_BUNDLE } : {}),
 };
 const config = loadConfig(env, { dotEnvPath: false });
-const connection = await Connection.connect({ address });
+// A storm's poller history runs to megabytes a page: above gRPC's 4 MB default.
+const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 } });
 const client = new Client({ connection, namespace, dataConverter: createDataConverter(config) });
 const workers: ChildProcess[] = [];
 const peakRssMb = new Map<number, number>();
@@ -75,10 +77,10 @@ const sampleRss = () => {
 };
 const rssTimer = setInterval(sampleRss, 1_000);
 /** Median, 90th percentile and maximum of durations in ms, in seconds. */
-const spread = (ms: number[]) => {
+const spread = (ms: number[], digits = 1) => {
   const sorted = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => +(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! / 1000).toFixed(1);
-  return { median: at(0.5), p90: at(0.9), max: +(sorted.at(-1)! / 1000).toFixed(1) };
+  const at = (q: number) => +(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! / 1000).toFixed(digits);
+  return { median: at(0.5), p90: at(0.9), max: +(sorted.at(-1)! / 1000).toFixed(digits) };
 };
 
 try {
@@ -108,7 +110,7 @@ try {
 
   // Unrelated lockouts through the whole drain, the first 20 s in: how long until each one's episode starts?
   const detections: number[] = [];
-  const bystanderTimes: { lockedAt: number; startedAt: number }[] = [];
+  const bystanderTimes: { userId: string; lockedAt: number; startedAt: number }[] = [];
   const bystanderActive: number[] = [];
   const bystanderErrors: string[] = [];
   const pending: Promise<void>[] = [];
@@ -131,7 +133,7 @@ try {
     const handle = client.workflow.getHandle(lockoutWorkflowId(userId));
     const started = await eventually('a bystander detected', async () => (await handle.describe()).startTime, 600_000, 100);
     detections.push(started.getTime() - lockedAt);
-    bystanderTimes.push({ lockedAt: lockReturnedAt, startedAt: started.getTime() });
+    bystanderTimes.push({ userId, lockedAt: lockReturnedAt, startedAt: started.getTime() });
     const closed = await eventually('a bystander unlocked', async () => (await handle.describe()).closeTime, 3_600_000, 500);
     bystanderActive.push(closed.getTime() - lockedAt);
   };
@@ -178,9 +180,17 @@ try {
   const sample = users.filter((_, i) => i % Math.max(1, Math.floor(N / 20)) === 0).slice(0, 20);
   const events = await Promise.all(sample.map(async (u) => (await client.workflow.getHandle(lockoutWorkflowId(u.id)).fetchHistory()).events?.length ?? 0));
   const pollerRuns: number[] = [];
+  const pollerHistories = [];
   // Visibility records a run's history length when it closes: the running one is described.
   for await (const run of client.workflow.list({ query: `WorkflowId = "${lockoutPollerWorkflowId(sim.url)}"` })) {
-    pollerRuns.push(run.status.name === 'RUNNING' ? (await client.workflow.getHandle(run.workflowId, run.runId).describe()).historyLength : run.historyLength);
+    const handle = client.workflow.getHandle(run.workflowId, run.runId);
+    pollerRuns.push(run.status.name === 'RUNNING' ? (await handle.describe()).historyLength : run.historyLength);
+    pollerHistories.push((await handle.fetchHistory()).events ?? []);
+  }
+  const pollerTasks = pollerTaskStats(pollerHistories);
+  // BENCH_KEEP_HISTORIES=FILE: the poller's histories and the bystanders' times, for a closer look.
+  if (process.env.BENCH_KEEP_HISTORIES) {
+    writeFileSync(process.env.BENCH_KEEP_HISTORIES, JSON.stringify({ pollerHistories, bystanderTimes, logReads }));
   }
   // The storm's own pace: episodes started per second from the first start to the last (hand-overs
   // start them at LOCKOUT_STORM_STARTS_PER_SECOND, by default half the Okta rate at 2 calls each).
@@ -208,6 +218,12 @@ try {
       historyEventsPerChild: { min: Math.min(...events), max: Math.max(...events) },
       pollerRuns: pollerRuns.length,
       pollerLongestHistory: Math.max(...pollerRuns),
+      // Where the poller's time went: waiting for a worker, and the worker's own time (replays apart).
+      pollerWorkflowTasks: pollerTasks.workflowTasks,
+      pollerReplays: pollerTasks.replays,
+      pollerTaskWaitedSeconds: spread(pollerTasks.waitedMs, 2),
+      pollerTaskWorkedSeconds: spread(pollerTasks.workedMs, 2),
+      pollerReplayWorkedSeconds: pollerTasks.replayWorkedMs.length > 0 ? spread(pollerTasks.replayWorkedMs, 2) : null,
       workerPeakRssMb: [...peakRssMb.values()],
       bystanders: detections.length,
       bystanderDetectionSeconds: spread(detections),
