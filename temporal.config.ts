@@ -470,6 +470,8 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
   const selfService = resolveSelfService(e, problems);
   if (e.EVENT_HOOK_SECRET !== undefined && e.EVENT_HOOK_SECRET.length < 16) problems.push('EVENT_HOOK_SECRET: at least 16 characters (not shown)');
   const slack = resolveSlack(e, problems);
+  const pollerTaskQueue = e.TEMPORAL_POLLER_TASK_QUEUE ?? `${e.TEMPORAL_TASK_QUEUE}-poller`;
+  checkTaskQueues({ TEMPORAL_TASK_QUEUE: e.TEMPORAL_TASK_QUEUE, TEMPORAL_OKTA_TASK_QUEUE: e.TEMPORAL_OKTA_TASK_QUEUE, TEMPORAL_OKTA_LOG_TASK_QUEUE: e.TEMPORAL_OKTA_LOG_TASK_QUEUE, TEMPORAL_POLLER_TASK_QUEUE: pollerTaskQueue }, problems);
   if (problems.length > 0) {
     // A variable already reported as invalid is not reported again by a cross-variable check.
     const reported = new Set<string>();
@@ -490,7 +492,7 @@ export function loadConfig(env: Env = process.env, options: { dotEnvPath?: strin
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       oktaTaskQueue: e.TEMPORAL_OKTA_TASK_QUEUE,
       oktaLogTaskQueue: e.TEMPORAL_OKTA_LOG_TASK_QUEUE,
-      pollerTaskQueue: e.TEMPORAL_POLLER_TASK_QUEUE ?? `${e.TEMPORAL_TASK_QUEUE}-poller`,
+      pollerTaskQueue,
       ...(tls ? { tls } : {}),
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
       ...(profile.grpcMeta ? { grpcMeta: profile.grpcMeta } : {}),
@@ -799,6 +801,20 @@ function namedTokens(variable: string, raw: string | undefined, namePattern: Reg
     out.push({ name, token });
   }
   return out;
+}
+
+/**
+ * Each queue has its own worker: two names for one queue would hand one worker tasks it has no code
+ * for (or unpaced Okta calls). The workflows accept names of at most 200 characters.
+ */
+function checkTaskQueues(queues: Record<string, string>, problems: string[]): void {
+  const seen = new Map<string, string>();
+  for (const [name, queue] of Object.entries(queues)) {
+    if (queue.length > 200) problems.push(`${name}: at most 200 characters (the poller's is TEMPORAL_TASK_QUEUE + "-poller" when unset)`);
+    const other = seen.get(queue);
+    if (other) problems.push(`${name}: names the same task queue as ${other}; every queue needs a name of its own`);
+    seen.set(queue, name);
+  }
 }
 
 /** A printable summary for start-up logs: every secret replaced by its presence. */

@@ -211,15 +211,15 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       break;
     }
     case 'doctor': {
-      const echo = randomUUID();
-      const started = Date.now();
-      const result = await client.workflow.execute('diagnosticsWorkflow', {
-        taskQueue: config.temporal.taskQueue,
-        workflowId: diagnosticsWorkflowId(echo),
-        args: [echo],
-        workflowExecutionTimeout: '30s',
-      });
-      json({ ok: (result as { echo?: string }).echo === echo, roundTripMs: Date.now() - started, worker: result });
+      // The main queue, and the poller's: each has a worker of its own in every worker process.
+      const roundTrip = async (taskQueue: string) => {
+        const echo = randomUUID();
+        const started = Date.now();
+        const result = await client.workflow.execute('diagnosticsWorkflow', { taskQueue, workflowId: diagnosticsWorkflowId(echo), args: [echo], workflowExecutionTimeout: '30s' });
+        return { ok: (result as { echo?: string }).echo === echo, roundTripMs: Date.now() - started, result };
+      };
+      const [main, poller] = await Promise.all([roundTrip(config.temporal.taskQueue), roundTrip(config.temporal.pollerTaskQueue)]);
+      json({ ok: main.ok && poller.ok, roundTripMs: main.roundTripMs, worker: main.result, pollerQueue: { ok: poller.ok, roundTripMs: poller.roundTripMs, worker: poller.result } });
       return 0;
     }
   }

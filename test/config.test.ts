@@ -28,6 +28,14 @@ describe('config', () => {
     assert.deepEqual(config.notifier, { kind: 'log' });
   });
 
+  it('task queues: one name each, at most 200 characters; the poller queue follows the main one unless set', () => {
+    assert.equal(load({ TEMPORAL_TASK_QUEUE: 'acme' }).temporal.pollerTaskQueue, 'acme-poller');
+    assert.equal(load({ TEMPORAL_POLLER_TASK_QUEUE: 'detect' }).temporal.pollerTaskQueue, 'detect');
+    assert.match(problemsOf({ TEMPORAL_POLLER_TASK_QUEUE: 'okta-account-access-okta' }).message, /TEMPORAL_POLLER_TASK_QUEUE: names the same task queue as TEMPORAL_OKTA_TASK_QUEUE/);
+    assert.match(problemsOf({ TEMPORAL_OKTA_LOG_TASK_QUEUE: 'okta-account-access' }).message, /TEMPORAL_OKTA_LOG_TASK_QUEUE: names the same task queue as TEMPORAL_TASK_QUEUE/);
+    assert.match(problemsOf({ TEMPORAL_TASK_QUEUE: 'q'.repeat(195) }).message, /TEMPORAL_POLLER_TASK_QUEUE: at most 200 characters/);
+  });
+
   it('names every bad variable in one message', () => {
     const err = problemsOf({
       LOCKOUT_POLL_INTERVAL: 'soon',

@@ -5,11 +5,11 @@
  *   paces them (`maxTaskQueueActivitiesPerSecond`) across all workers: a password spray that locks
  *   thousands of accounts becomes a steady queue, not a 429 storm.
  */
-import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { workerDataConverter } from '../client/data-converter.js';
 import type { AppConfig } from '../temporal.config.js';
 import { maxCachedWorkflows } from './workflow-cache.js';
-import { workflowSource } from './workflows-path.js';
+import { bundleWorkflows, workflowSource } from './workflows-path.js';
 
 export interface WorkerActivities {
   /** Activities for the main task queue (notifications, diagnostics...). */
@@ -51,10 +51,12 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
     ...overrides,
   };
   const cached = maxCachedWorkflows(config.workerMaxCachedWorkflows);
+  // Bundled once for both workers that run workflows (each would otherwise bundle on its own).
+  const workflows = workflowBundlePath ? workflowSource(workflowBundlePath) : { workflowBundle: await bundleWorkflows(Runtime.instance().logger, common.plugins) };
   const main = await Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
-    ...workflowSource(workflowBundlePath),
+    ...workflows,
     activities: activities.general,
     maxCachedWorkflows: cached,
     maxConcurrentWorkflowTaskExecutions: Math.min(100, cached),
@@ -81,7 +83,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
   const poller = await Worker.create({
     ...common,
     taskQueue: config.temporal.pollerTaskQueue,
-    ...workflowSource(workflowBundlePath),
+    ...workflows,
     activities: activities.general,
     maxCachedWorkflows: POLLER_WORKER_CACHE,
     maxConcurrentWorkflowTaskExecutions: 2,
@@ -93,7 +95,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
 /** One poller per Okta org: a few cached runs are plenty. */
 const POLLER_WORKER_CACHE = 4;
 
-/** Runs both workers until a shutdown signal (SIGINT/SIGTERM) or until one fails. */
+/** Every worker of the process. */
 export function workerList(workers: ProjectWorkers): Worker[] {
   return [workers.main, workers.okta, workers.oktaLogs, workers.poller].filter((w): w is Worker => w !== undefined);
 }
@@ -111,7 +113,7 @@ export async function runWorkers(workers: ProjectWorkers): Promise<void> {
   try {
     await Promise.all(runs);
   } catch (err) {
-    // One worker failed: stop the other too so the process exits instead of running half a system.
+    // One worker failed: stop the others too so the process exits instead of running half a system.
     shutdownWorkers(workers);
     await Promise.allSettled(runs);
     throw err;

@@ -40,6 +40,15 @@ describe('operator CLI: the lockout poller', () => {
     assert.equal((await cli('poller', 'stop')).text, 'no poller running');
   });
 
+  it('doctor: a round trip through the main queue and through the poller queue, each served by its own worker', async () => {
+    const doctor = await cli('doctor');
+    assert.equal(doctor.code, 0);
+    const report = JSON.parse(doctor.text) as { ok: boolean; worker: { taskQueue: string }; pollerQueue: { ok: boolean; worker: { taskQueue: string } } };
+    assert.equal(report.ok, true);
+    assert.equal(report.worker.taskQueue, f.config.temporal.taskQueue);
+    assert.equal(report.pollerQueue.worker.taskQueue, f.config.temporal.pollerTaskQueue);
+  });
+
   it('reads --since as a duration or an ISO time', () => {
     const now = Date.parse('2026-11-29T05:00:00Z');
     assert.equal(sinceArg('2h', now), '2026-11-29T03:00:00.000Z');

@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { lockoutHandOverWorkflowId, lockoutPollerWorkflowId, lockoutWorkflowId, pollerStateQuery } from '../../workflows/lockout/messages.js';
+import { lockoutHandOverWorkflowId, lockoutPollerWorkflowId, lockoutWorkflowId, pausePollerSignal, pollerStateQuery, reconfigurePollerUpdate, resumePollerSignal, type PollerSettingsInput } from '../../workflows/lockout/messages.js';
 import { lockoutPollerWorkflow } from '../../workflows/lockout/poller.js';
-import { pollerInputFromConfig } from '../../client/lockout-client.js';
+import { pollerInputFromConfig, pollerSettingsFromConfig } from '../../client/lockout-client.js';
+import { executeUpdateRetrying } from '../../client/update-retry.js';
 import { eventually } from '../helpers/eventually.js';
 import { workflowTaskFailures } from '../helpers/temporal.js';
 import { lockoutFixture, type LockoutFixture } from './fixture.js';
@@ -38,7 +39,11 @@ describe('lockout poller on a task queue of its own', () => {
     assert.equal((await episode.describe()).taskQueue, taskQueue, 'the episode runs on the main queue');
 
     const sprayed = await Promise.all(Array.from({ length: 30 }, (_, i) => f.sim.control.createUser({ login: `sprayed.queue.${i}@example.com` })));
+    // Locked while the poller is paused: one read gets them all, a page large enough to fan out.
+    await poller.signal(pausePollerSignal, { by: 'test' });
+    await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
     for (const u of sprayed) await f.sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 });
+    await poller.signal(resumePollerSignal);
     const firstRunId = (await poller.describe()).raw.workflowExecutionInfo?.firstRunId ?? '';
     const handOver = client.workflow.getHandle(lockoutHandOverWorkflowId(firstRunId, 1));
     await eventually('the spray handed over', async () => (await handOver.describe()).taskQueue, 30_000, 200);
@@ -69,7 +74,7 @@ describe('lockout poller on a task queue of its own', () => {
       args: [{ ...pollerInputFromConfig(f.config, f.sim.url), orgUrl, maxHistoryEvents: 20, lookbackMs: 1 }],
     });
     try {
-      assert.equal((await first.describe()).taskQueue, taskQueue);
+      assert.equal((await client.workflow.getHandle(workflowId, first.firstExecutionRunId).describe()).taskQueue, taskQueue);
       const moved = await eventually(
         'a later run on the poller queue',
         async () => {
@@ -84,6 +89,15 @@ describe('lockout poller on a task queue of its own', () => {
       const before = await polls();
       await eventually('a poll on the new queue', async () => (await polls()) > before, 15_000, 200);
       assert.equal(moved.taskQueue, pollerTaskQueue);
+
+      // A starter of an earlier release reconfigures it without the queues: its episodes stay on the main queue.
+      const older: Partial<PollerSettingsInput> = pollerSettingsFromConfig(f.config, f.sim.url, { maxHistoryEvents: 20, lookbackMs: 1 });
+      delete older.pollerTaskQueue;
+      delete older.episodeTaskQueue;
+      await executeUpdateRetrying(client.workflow.getHandle(workflowId), reconfigurePollerUpdate, [older as PollerSettingsInput]);
+      const { settings } = await client.workflow.getHandle(workflowId).query(pollerStateQuery);
+      assert.equal(settings?.episodeTaskQueue, taskQueue);
+      assert.equal(settings?.pollerTaskQueue, pollerTaskQueue);
       assert.deepEqual((await workflowTaskFailures(client, workflowId)).failures, []);
     } finally {
       await client.workflow.getHandle(workflowId).terminate('test finished').catch(() => undefined);

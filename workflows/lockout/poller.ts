@@ -194,7 +194,9 @@ export async function lockoutPollerWorkflow(rawInput: PollerInput): Promise<void
     },
   });
   setHandler(reconfigurePollerUpdate, (patch) => {
-    settings = PollerSettingsSchema.parse(patch);
+    const next = PollerSettingsSchema.parse(patch);
+    // A starter of an earlier release does not know the queues: its episodes must not come here.
+    settings = { ...next, pollerTaskQueue: next.pollerTaskQueue ?? settings.pollerTaskQueue, episodeTaskQueue: next.episodeTaskQueue ?? settings.episodeTaskQueue };
     nextPollAt = Math.min(nextPollAt, new Date().getTime() + settings.pollIntervalMs);
     woken = true;
     log.info('poller reconfigured', { policy: settings.unlock.policy, pollIntervalMs: settings.pollIntervalMs, pageSize: settings.pageSize });
