@@ -66,7 +66,15 @@ start_process() {
   date +%s >"$CLUSTER_RUN/$name.started"
   echo "$name started (pid $!, gRPC 127.0.0.1:$((CLUSTER_PORT_BASE + offset)), log $CLUSTER_LOGS/$name.log)"
 }
-for name in "${CLUSTER_PROCESSES[@]}"; do start_process "$name"; done
+# On a fresh database every process writes the cluster's metadata as it starts; started together,
+# the losers die on the duplicate key (cluster_metadata_info_pkey). The first one writes it alone.
+metadata_written() {
+  [ "$(PGPASSWORD="$CLUSTER_PG_PASSWORD" "$PG_BIN_DIR/psql" -h 127.0.0.1 -p "$CLUSTER_PG_PORT" -U temporal -d temporal -Atq -c \
+    "select count(*) from cluster_metadata_info" 2>/dev/null)" -ge 1 ] 2>/dev/null
+}
+start_process "${CLUSTER_PROCESSES[0]}"
+for _ in $(seq 1 120); do metadata_written && break; sleep 0.5; done
+for name in "${CLUSTER_PROCESSES[@]:1}"; do start_process "$name"; done
 
 if ! wait_for_temporal "$TEMPORAL_BIN" "$CLUSTER_ADDRESS" 90; then
   tail -20 "$CLUSTER_LOGS/frontend.log" >&2
