@@ -810,7 +810,7 @@ function namedTokens(variable: string, raw: string | undefined, namePattern: Reg
 function checkTaskQueues(queues: Record<string, string>, problems: string[]): void {
   const seen = new Map<string, string>();
   for (const [name, queue] of Object.entries(queues)) {
-    if (queue.length > 200) problems.push(`${name}: at most 200 characters (the poller's is TEMPORAL_TASK_QUEUE + "-poller" when unset)`);
+    if (queue.length > 200) problems.push(`${name}: at most 200 characters${name === 'TEMPORAL_POLLER_TASK_QUEUE' ? ' (TEMPORAL_TASK_QUEUE + "-poller" when unset)' : ''}`);
     const other = seen.get(queue);
     if (other) problems.push(`${name}: names the same task queue as ${other}; every queue needs a name of its own`);
     seen.set(queue, name);

@@ -26,16 +26,14 @@ export function pollerTaskStats(histories: Event[][]): PollerTaskStats {
       if (e.workflowTaskScheduledEventAttributes) firstScheduled ??= e;
       else if (e.workflowTaskStartedEventAttributes && firstScheduled) started = e;
       else if ((e.workflowTaskCompletedEventAttributes || e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) && started) {
-        // A failed or timed-out attempt: the task is scheduled again and its wait goes on.
+        // A failed or timed-out attempt (or one that timed out before any worker started it, which
+        // reaches none of these branches): the task is scheduled again and its wait goes on.
         if (e.workflowTaskCompletedEventAttributes) {
           stats.workflowTasks += 1;
           stats.waitedMs.push(ms(started) - ms(firstScheduled!));
           stats.workedMs.push(ms(e) - ms(started));
           firstScheduled = undefined;
         }
-        started = undefined;
-      } else if (e.workflowTaskTimedOutEventAttributes) {
-        // Timed out before any worker started it (schedule-to-start on the sticky queue).
         started = undefined;
       }
     }

@@ -17,7 +17,7 @@ import {
 import { handOverStateQuery, lockoutHandOverWorkflow } from '../../workflows/lockout/hand-over.js';
 import { eventually } from '../helpers/eventually.js';
 import { workflowTaskFailures } from '../helpers/temporal.js';
-import { lockoutFixture, type LockoutFixture } from './fixture.js';
+import { lockAllWhilePaused, lockoutFixture, type LockoutFixture } from './fixture.js';
 
 const SPRAYED = 40;
 
@@ -29,14 +29,6 @@ async function pollingFixture(env: Record<string, string>): Promise<LockoutFixtu
   return f;
 }
 
-/** Locks every user while the poller is paused, so one poll reads them all, in this order, on as few pages as fit. */
-async function lockAllWhilePaused(f: LockoutFixture, userIds: string[]): Promise<void> {
-  const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
-  await poller.signal(pausePollerSignal, { by: 'test' });
-  await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
-  for (const id of userIds) await f.sim.control.lockUser(id, { via: 'failed-signins', attempts: 1 });
-  await poller.signal(resumePollerSignal);
-}
 
 describe('lockout poller fan-out of large pages', () => {
   let f: LockoutFixture;

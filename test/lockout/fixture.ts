@@ -5,14 +5,14 @@
  * its own task queues.
  */
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { startOktaSimulator, type OktaSimulator } from '../../okta-sim/index.js';
 import { createProjectActivities } from '../../workers/activities.js';
 import type { Notifier, UserNotification } from '../../activities/notify/notifier.js';
-import { startLockoutPoller } from '../../client/lockout-client.js';
-import { lockoutPollerWorkflowId, lockoutWorkflowId, pollerStateQuery, type LockoutState, type PollerState } from '../../workflows/lockout/messages.js';
+import { pollerInputFromConfig, startLockoutPoller } from '../../client/lockout-client.js';
+import { lockoutPollerWorkflowId, lockoutWorkflowId, pausePollerSignal, pollerStateQuery, resumePollerSignal, type LockoutState, type PollerState } from '../../workflows/lockout/messages.js';
 import { eventually } from '../helpers/eventually.js';
-import type { lockoutPollerWorkflow, PollerInput } from '../../workflows/lockout/poller.js';
+import { lockoutPollerWorkflow, type PollerInput } from '../../workflows/lockout/poller.js';
 import type { AppConfig } from '../../temporal.config.js';
 import { startTestWorkers, testConfig, testTemporal, type RunningWorkers, type TestTemporal } from '../helpers/temporal.js';
 
@@ -109,4 +109,26 @@ export async function lockoutResult(f: LockoutFixture, userId: string): Promise<
     return h;
   }, 30_000);
   return (await handle.result()) as LockoutState;
+}
+
+/** Locks every user while the poller is paused, so one poll reads them all, in this order, on as few pages as fit. */
+export async function lockAllWhilePaused(f: LockoutFixture, userIds: string[]): Promise<void> {
+  const poller = f.temporal.client.workflow.getHandle(lockoutPollerWorkflowId(f.sim.url));
+  await poller.signal(pausePollerSignal, { by: 'test' });
+  await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
+  for (const id of userIds) await f.sim.control.lockUser(id, { via: 'failed-signins', attempts: 1 });
+  await poller.signal(resumePollerSignal);
+}
+
+/**
+ * A poller as a starter of an earlier release left it: on the main queue, with settings that name its
+ * own queue (this release's starter sends them with the reconfigure update). It reads only what
+ * happens from now on, so the lockouts of the fixture's own poller are not its business.
+ */
+export async function startPollerOnMainQueue(f: LockoutFixture, orgUrl: string): Promise<WorkflowHandleWithFirstExecutionRunId<typeof lockoutPollerWorkflow>> {
+  return f.temporal.client.workflow.start(lockoutPollerWorkflow, {
+    workflowId: lockoutPollerWorkflowId(orgUrl),
+    taskQueue: f.config.temporal.taskQueue,
+    args: [{ ...pollerInputFromConfig(f.config, f.sim.url), orgUrl, maxHistoryEvents: 20, lookbackMs: 1 }],
+  });
 }

@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { lockoutHandOverWorkflowId, lockoutPollerWorkflowId, lockoutWorkflowId, pausePollerSignal, pollerStateQuery, reconfigurePollerUpdate, resumePollerSignal, type PollerSettingsInput } from '../../workflows/lockout/messages.js';
-import { lockoutPollerWorkflow } from '../../workflows/lockout/poller.js';
-import { pollerInputFromConfig, pollerSettingsFromConfig } from '../../client/lockout-client.js';
+import { lockoutHandOverWorkflowId, lockoutPollerWorkflowId, lockoutWorkflowId, pollerStateQuery, reconfigurePollerUpdate, type PollerSettingsInput } from '../../workflows/lockout/messages.js';
+import { pollerSettingsFromConfig } from '../../client/lockout-client.js';
 import { executeUpdateRetrying } from '../../client/update-retry.js';
 import { eventually } from '../helpers/eventually.js';
 import { workflowTaskFailures } from '../helpers/temporal.js';
-import { lockoutFixture, type LockoutFixture } from './fixture.js';
+import { lockAllWhilePaused, lockoutFixture, startPollerOnMainQueue, type LockoutFixture } from './fixture.js';
 
 describe('lockout poller on a task queue of its own', () => {
   let f: LockoutFixture;
@@ -40,10 +39,7 @@ describe('lockout poller on a task queue of its own', () => {
 
     const sprayed = await Promise.all(Array.from({ length: 30 }, (_, i) => f.sim.control.createUser({ login: `sprayed.queue.${i}@example.com` })));
     // Locked while the poller is paused: one read gets them all, a page large enough to fan out.
-    await poller.signal(pausePollerSignal, { by: 'test' });
-    await eventually('the poller paused', async () => (await f.pollerState()).paused === true && !(await f.pollerState()).polling, 10_000);
-    for (const u of sprayed) await f.sim.control.lockUser(u.id, { via: 'failed-signins', attempts: 1 });
-    await poller.signal(resumePollerSignal);
+    await lockAllWhilePaused(f, sprayed.map((u) => u.id));
     const firstRunId = (await poller.describe()).raw.workflowExecutionInfo?.firstRunId ?? '';
     const handOver = client.workflow.getHandle(lockoutHandOverWorkflowId(firstRunId, 1));
     await eventually('the spray handed over', async () => (await handOver.describe()).taskQueue, 30_000, 200);
@@ -65,14 +61,7 @@ describe('lockout poller on a task queue of its own', () => {
     // Another org's poller, so as not to meet the one above (the ID is the org's host).
     const orgUrl = 'https://older-release.example.com';
     const workflowId = lockoutPollerWorkflowId(orgUrl);
-    // As a starter of an earlier release left it: on the main queue. Its settings name its own queue
-    // (the starter of this release sends them with the reconfigure update at start-up). It reads
-    // only what happens from now on: the lockouts above are not its business.
-    const first = await client.workflow.start(lockoutPollerWorkflow, {
-      workflowId,
-      taskQueue,
-      args: [{ ...pollerInputFromConfig(f.config, f.sim.url), orgUrl, maxHistoryEvents: 20, lookbackMs: 1 }],
-    });
+    const first = await startPollerOnMainQueue(f, orgUrl);
     try {
       assert.equal((await client.workflow.getHandle(workflowId, first.firstExecutionRunId).describe()).taskQueue, taskQueue);
       const moved = await eventually(

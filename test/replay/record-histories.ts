@@ -8,12 +8,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { pollerInputFromConfig, replyToUnlockQuestion } from '../../client/lockout-client.js';
+import { replyToUnlockQuestion } from '../../client/lockout-client.js';
 import { lockoutPollerWorkflowId, lockoutWorkflowId, pausePollerSignal, resumePollerSignal } from '../../workflows/lockout/messages.js';
-import { lockoutPollerWorkflow } from '../../workflows/lockout/poller.js';
 import { lockoutWorkflow } from '../../workflows/lockout/unlock.js';
 import { eventually } from '../helpers/eventually.js';
-import { lockoutFixture } from '../lockout/fixture.js';
+import { lockoutFixture, startPollerOnMainQueue } from '../lockout/fixture.js';
 import { recordSelfServiceRuns } from './record-self-service.js';
 
 const out = new URL('./histories/', import.meta.url);
@@ -81,14 +80,9 @@ async function recordLockoutRuns(): Promise<Record<string, [string, string]>> {
     'lockout-ask-user-yes': [askHandle.workflowId, (await askHandle.describe()).runId],
   };
 
-  // A poller an earlier release started on the main queue: it moves to its own queue as it continues as
-  // new. It reads only what happens from now on (nothing: the runs above are not disturbed).
+  // A poller an earlier release started on the main queue: it moves to its own queue as it continues as new.
   const movedId = lockoutPollerWorkflowId('https://older-release.example.com');
-  const moving = await f.temporal.client.workflow.start(lockoutPollerWorkflow, {
-    workflowId: movedId,
-    taskQueue: f.config.temporal.taskQueue,
-    args: [{ ...pollerInputFromConfig(f.config, f.sim.url), orgUrl: 'https://older-release.example.com', maxHistoryEvents: 20, lookbackMs: 1 }],
-  });
+  const moving = await startPollerOnMainQueue(f, 'https://older-release.example.com');
   await eventually('the poller moved', async () => (await f.temporal.client.workflow.getHandle(movedId).describe()).taskQueue === f.config.temporal.pollerTaskQueue);
   await f.temporal.client.workflow.getHandle(movedId).terminate('recorded');
 
