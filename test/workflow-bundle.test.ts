@@ -1,0 +1,70 @@
+/**
+ * The workflow bundle the workers load: its inline source map has no copy of the sources (they cost
+ * each workflow worker about 20 MB), and a running workflow's stack trace still names our `.ts` lines.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { WorkerDescription } from '../activities/diagnostics.js';
+import { diagnosticsWorkflow, diagnosticsWorkflowId } from '../workflows/diagnostics.js';
+import { bundleWorkflows } from '../workers/workflows-path.js';
+import { eventually } from './helpers/eventually.js';
+import { startTestWorkers, testConfig, testTemporal, type RunningWorkers, type TestTemporal } from './helpers/temporal.js';
+
+/** The inline source map of a bundle, decoded. */
+function inlineMap(code: string): { sources: string[]; mappings: string; sourcesContent?: unknown } {
+  const at = code.lastIndexOf('//# sourceMappingURL=data:');
+  assert.ok(at > 0, 'the bundle has an inline source map');
+  const data = code.indexOf('base64,', at) + 'base64,'.length;
+  return JSON.parse(Buffer.from(code.slice(data), 'base64').toString('utf8'));
+}
+
+describe('workflow bundle', () => {
+  let temporal: TestTemporal;
+  let running: RunningWorkers;
+  let config: ReturnType<typeof testConfig>;
+  let activityStarted = false;
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+
+  before(async () => {
+    temporal = await testTemporal();
+    config = testConfig(temporal);
+    const describeWorker = async (echo: string): Promise<WorkerDescription> => {
+      activityStarted = true;
+      await released;
+      return { host: 'test', pid: process.pid, taskQueue: config.temporal.taskQueue, nodeVersion: process.version, echo };
+    };
+    running = await startTestWorkers(temporal, config, { general: { describeWorker }, okta: {} });
+  });
+  after(async () => {
+    release();
+    await running?.stop();
+    await temporal?.close();
+  });
+
+  it('keeps the mappings and drops the copy of the sources', async () => {
+    const path = process.env.TEST_WORKFLOW_BUNDLE;
+    const code = path && existsSync(path) ? readFileSync(path, 'utf8') : (await bundleWorkflows()).code;
+    const map = inlineMap(code);
+    assert.equal(map.sourcesContent, undefined, 'no copy of the sources in the map');
+    assert.ok(map.mappings.length > 10_000, 'the mappings are kept');
+    assert.ok(map.sources.some((s) => s.endsWith('workflows/diagnostics.ts')), 'our sources are named');
+  });
+
+  it('maps a running workflow stack trace to the TypeScript sources', async () => {
+    const echo = randomUUID();
+    const handle = await temporal.client.workflow.start(diagnosticsWorkflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: diagnosticsWorkflowId(echo),
+      args: [echo],
+      workflowExecutionTimeout: '60s',
+    });
+    await eventually('the activity to run', async () => activityStarted, 20_000, 50);
+    const stack = await handle.query<string>('__stack_trace');
+    assert.match(stack, /workflows\/diagnostics\.ts:\d+:\d+/, `stack trace: ${stack}`);
+    release();
+    assert.equal((await handle.result()).echo, echo);
+  });
+});
