@@ -9,7 +9,7 @@ import { type NativeConnection, Runtime, Worker, type WorkerOptions } from '@tem
 import { workerDataConverter } from '../client/data-converter.js';
 import type { AppConfig } from '../temporal.config.js';
 import { maxCachedWorkflows } from './workflow-cache.js';
-import { bundleWorkflows, workflowSource } from './workflows-path.js';
+import { workflowSource } from './workflows-path.js';
 
 export interface WorkerActivities {
   /** Activities for the main task queue (notifications, diagnostics...). */
@@ -52,7 +52,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Proj
   };
   const cached = maxCachedWorkflows(config.workerMaxCachedWorkflows);
   // Bundled once for both workers that run workflows (each would otherwise bundle on its own).
-  const workflows = workflowBundlePath ? workflowSource(workflowBundlePath) : { workflowBundle: await bundleWorkflows(Runtime.instance().logger, common.plugins) };
+  const workflows = await workflowSource(workflowBundlePath, Runtime.instance().logger, common.plugins);
   const main = await Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,

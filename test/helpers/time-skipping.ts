@@ -39,7 +39,7 @@ export async function startTimeSkipping(activities: object): Promise<TimeSkippin
       connection: env.nativeConnection,
       taskQueue,
       activities,
-      ...workflowSource(bundle && existsSync(bundle) ? bundle : undefined),
+      ...(await workflowSource(bundle && existsSync(bundle) ? bundle : undefined)),
     });
   } catch (err) {
     await env.teardown();

@@ -18,7 +18,7 @@ describe('replay: recorded histories still replay on the current workflow code',
     const bundle = process.env.TEST_WORKFLOW_BUNDLE;
     // Self-service histories hold payloads encrypted with the tests' fixed key (recorded by the real workers).
     const dataConverter = createDataConverter(loadConfig({ PAYLOAD_ENCRYPTION_KEYS: TEST_KEY }, { dotEnvPath: false }));
-    const options = { dataConverter, ...workflowSource(bundle) };
+    const options = { dataConverter, ...(await workflowSource(bundle)) };
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories(options, histories)) {
