@@ -29,7 +29,6 @@ async function pollingFixture(env: Record<string, string>): Promise<LockoutFixtu
   return f;
 }
 
-
 describe('lockout poller fan-out of large pages', () => {
   let f: LockoutFixture;
   before(async () => {
