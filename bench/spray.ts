@@ -54,6 +54,8 @@ const env: Record<string, string> = {
   // The storm breaker would hold every lockout after the 50th (by design): this run measures the
   // unlock path, as in an org that chose to let sprays unlock. BENCH_BREAKER=on keeps it.
   ...(process.env.BENCH_BREAKER === 'on' ? {} : { STORM_BREAKER_THRESHOLD: '5000', STORM_BREAKER_WINDOW: '1s' }),
+  // BENCH_STORM_RATE: episodes a storm starts per second (default: half the Okta rate).
+  ...(process.env.BENCH_STORM_RATE ? { LOCKOUT_STORM_STARTS_PER_SECOND: process.env.BENCH_STORM_RATE } : {}),
   // Several worker processes on one machine: each picks a free port for its health endpoints.
   WORKER_HEALTH_PORT: '0',
   // Bundled ahead, as a deployment does (the bundler's own start-up peak is not the worker's steady state).

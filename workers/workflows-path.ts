@@ -6,8 +6,8 @@ import { SOURCE_EXTENSION } from '../client/source-extension.js';
 /** The workflow entry point the worker bundles for the sandbox. */
 const workflowsPath = fileURLToPath(new URL(`../workflows/index${SOURCE_EXTENSION}`, import.meta.url));
 
-/** Modules the sandbox evaluates once and shares between runs (see workflows/zod-shared.ts). */
-const workflowPreloadModules = [fileURLToPath(new URL(`../workflows/zod-shared${SOURCE_EXTENSION}`, import.meta.url))];
+/** Modules the sandbox evaluates once and shares between runs: zod (workflows/zod-shared.ts) and the schemas built once (workflows/built-once.ts). */
+const workflowPreloadModules = ['zod-shared', 'built-once'].map((name) => fileURLToPath(new URL(`../workflows/${name}${SOURCE_EXTENSION}`, import.meta.url)));
 
 /** Worker options for the workflow code: a bundle built ahead, or the sources bundled now (one way for both, see bundleWorkflows). */
 export async function workflowSource(bundlePath?: string, logger?: Logger, plugins: readonly object[] = []): Promise<{ workflowBundle: { codePath: string } | { code: string } }> {

@@ -12,6 +12,7 @@
  */
 import { ApplicationFailure, condition, continueAsNew, defineQuery, getExternalWorkflowHandle, log, patched, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
+import { builtOnce } from '../built-once.js';
 import { recordLockoutDetected } from '../metrics.js';
 import { AccessOutcomeKey } from '../search-attributes.js';
 import { dispatchBatch, MAX_EVENTS_AT_START, type ChildBase } from './dispatch.js';
@@ -28,7 +29,7 @@ export const HAND_OVER_TURNS = 'lockout-hand-over-turns';
 /** Versioning marker of pacing on schedule (see nextChunkAt): a hand-over already pacing when it came keeps its pace. */
 export const HAND_OVER_ON_SCHEDULE = 'lockout-hand-over-on-schedule';
 
-export const HandOverInputSchema = z.object({
+export const HandOverInputSchema = builtOnce('lockout/hand-over:HandOverInputSchema', () => z.object({
   pollerWorkflowId: z.string().min(1).max(1_000),
   base: z.object({
     policy: z.enum(['auto', 'ask-user', 'notify-only']),
@@ -59,7 +60,7 @@ export const HandOverInputSchema = z.object({
    * most `maxWaitMs`, then go on alone), then start `startsPerSecond` episodes a second.
    */
   turn: z.object({ maxWaitMs: z.number().int().min(0).max(7 * 86_400_000), startsPerSecond: z.number().min(0.01).max(10_000) }).optional(),
-});
+}));
 export type HandOverInput = z.input<typeof HandOverInputSchema>;
 
 export interface HandOverState {

@@ -8,6 +8,7 @@
  * in activities, in the HTTP receiver and inside workflows (which validate again on receipt).
  */
 import { z } from 'zod';
+import { builtOnce } from '../built-once.js';
 
 /** Upper bounds, in characters, of every string a projected event may carry. */
 export const LOG_EVENT_BOUNDS = {
@@ -30,13 +31,13 @@ const B = LOG_EVENT_BOUNDS;
 /** Okta user IDs: 20 characters, `00u` then 17 letters or digits. Anything else never names a workflow. */
 export const OKTA_USER_ID = /^00u[A-Za-z0-9]{17}$/;
 
-const LogEntitySchema = z.object({
+const LogEntitySchema = builtOnce('lockout/log-event:LogEntitySchema', () => z.object({
   id: z.string().max(B.id).optional(),
   type: z.string().max(B.type).optional(),
   alternateId: z.string().max(B.alternateId).optional(),
-});
+}));
 
-export const ProjectedLogEventSchema = z.object({
+export const ProjectedLogEventSchema = builtOnce('lockout/log-event:ProjectedLogEventSchema', () => z.object({
   uuid: z.string().min(1).max(B.uuid),
   eventType: z.string().min(1).max(B.eventType),
   published: z.string().max(B.published),
@@ -60,7 +61,7 @@ export const ProjectedLogEventSchema = z.object({
       isProxy: z.boolean().optional(),
     })
     .optional(),
-});
+}));
 export type ProjectedLogEvent = z.infer<typeof ProjectedLogEventSchema>;
 
 export type Projection = { ok: true; event: ProjectedLogEvent } | { ok: false; uuid?: string; problem: string };

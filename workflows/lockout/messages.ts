@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { builtOnce } from '../built-once.js';
 import { ApprovalDecisionSchema } from '../self-service/messages.js';
 import { ProjectedLogEventSchema } from './log-event.js';
 import { UnlockPoliciesSchema, type BreakerView } from './policies.js';
@@ -44,7 +45,7 @@ export function lockoutHandOverWorkflowId(pollerFirstRunId: string, seq: number)
 }
 
 /** What the poller hands a child about one lockout event (no secrets, small). */
-export const LockoutEventSchema = z.object({
+export const LockoutEventSchema = builtOnce('lockout/messages:LockoutEventSchema', () => z.object({
   uuid: z.string().min(1),
   eventType: z.string().min(1),
   published: z.string().min(1),
@@ -52,17 +53,17 @@ export const LockoutEventSchema = z.object({
   /** Where the sign-in came from and Okta's risk signals (bounded, see log-event.ts); for the unlock policies. */
   client: ProjectedLogEventSchema.shape.client,
   risk: ProjectedLogEventSchema.shape.risk,
-});
+}));
 export type LockoutEvent = z.infer<typeof LockoutEventSchema>;
 
-export const LockedUserSchema = z.object({ id: z.string().min(1), login: z.string().optional() });
+export const LockedUserSchema = builtOnce('lockout/messages:LockedUserSchema', () => z.object({ id: z.string().min(1), login: z.string().optional() }));
 export type LockedUser = z.infer<typeof LockedUserSchema>;
 
 /**
  * How a poller runs. Sent in full by the starter at every start-up (`reconfigurePoller`), so a running
  * poller follows the deployment's settings; carried through continue-as-new.
  */
-export const PollerSettingsSchema = z.object({
+export const PollerSettingsSchema = builtOnce('lockout/messages:PollerSettingsSchema', () => z.object({
   /** Okta user calls (check, unlock) of the children: paced by the server at the Okta rate. */
   oktaTaskQueue: z.string().min(1).max(200),
   /** System Log reads: a queue and rate of their own, so a spray of unlocks never delays detection. */
@@ -106,7 +107,7 @@ export const PollerSettingsSchema = z.object({
    * worker's memory. Absent: hand-overs start their episodes all at once.
    */
   stormStartsPerSecond: z.number().min(0.01).max(10_000).optional(),
-});
+}));
 export type PollerSettings = z.infer<typeof PollerSettingsSchema>;
 export type PollerSettingsInput = z.input<typeof PollerSettingsSchema>;
 
@@ -115,11 +116,11 @@ export const reconfigurePollerUpdate = defineUpdate<PollerSettings, [PollerSetti
 /** Starter (poller disabled) or operator → poller: finish the current step and complete. */
 export const stopPollerUpdate = defineUpdate<void, [{ by?: string; reason?: string }]>('stopPoller');
 /** Operator → poller: forget the cursor and read again from `since` (event UUIDs still deduplicate). */
-export const ResetCursorSchema = z.object({ since: z.iso.datetime({ offset: true }), by: z.string().max(200).optional() });
+export const ResetCursorSchema = builtOnce('lockout/messages:ResetCursorSchema', () => z.object({ since: z.iso.datetime({ offset: true }), by: z.string().max(200).optional() }));
 export const resetPollerCursorUpdate = defineUpdate<{ since: string }, [z.input<typeof ResetCursorSchema>]>('resetPollerCursor');
 
 /** Operator → poller: close a tripped storm breaker (new episodes follow the configured policy again). */
-export const ResumeBreakerSchema = z.object({ by: z.string().max(200).optional() });
+export const ResumeBreakerSchema = builtOnce('lockout/messages:ResumeBreakerSchema', () => z.object({ by: z.string().max(200).optional() }));
 export const resumeBreakerUpdate = defineUpdate<BreakerView, [z.input<typeof ResumeBreakerSchema>]>('resumeBreaker');
 
 // Poller → child: another event of the same episode.
@@ -127,28 +128,28 @@ export const lockoutEventSignal = defineSignal<[LockoutEvent]>('lockoutEvent');
 // Child → poller (first release only; the current poller ignores it): the episode is over.
 export const lockoutEpisodeEndedSignal = defineSignal<[{ userId: string; runId: string }]>('lockoutEpisodeEnded');
 /** Child → poller: an episode ended without the user's account being handled (Okta refused or was down). */
-export const EpisodeFailureSchema = z.object({
+export const EpisodeFailureSchema = builtOnce('lockout/messages:EpisodeFailureSchema', () => z.object({
   userId: z.string().max(64),
   runId: z.string().max(64),
   outcome: z.string().max(64),
   error: z.string().max(500).optional(),
-});
+}));
 export type EpisodeFailure = z.infer<typeof EpisodeFailureSchema>;
 export const lockoutEpisodeFailedSignal = defineSignal<[EpisodeFailure]>('lockoutEpisodeFailed');
 
 /** Hand-over → poller: what a fan-out slice did, so the poller's counters and policy memory stay right. */
-export const HandOverReportSchema = z.object({
+export const HandOverReportSchema = builtOnce('lockout/messages:HandOverReportSchema', () => z.object({
   /** The reporting hand-over's workflow ID: the poller takes one report per hand-over it started. */
   handOverId: z.string().max(200),
   started: z.number().int().min(0).max(100_000),
   forwarded: z.number().int().min(0).max(1_000_000),
   /** Users whose events joined an open episode after a decision was taken (not a new lockout after all). */
   joined: z.array(z.object({ userId: z.string().max(64), decidedAtMs: z.number() })).max(1_000),
-});
+}));
 export type HandOverReport = z.infer<typeof HandOverReportSchema>;
 export const lockoutHandOverReportSignal = defineSignal<[HandOverReport]>('lockoutHandOverReport');
 /** Poller → waiting hand-over: its turn to start its episodes (the one before it has reported), at this rate. */
-export const HandOverTurnSchema = z.object({ startsPerSecond: z.number().min(0.01).max(10_000).optional() });
+export const HandOverTurnSchema = builtOnce('lockout/messages:HandOverTurnSchema', () => z.object({ startsPerSecond: z.number().min(0.01).max(10_000).optional() }));
 export const lockoutHandOverTurnSignal = defineSignal<[z.infer<typeof HandOverTurnSchema>?]>('lockoutHandOverTurn');
 
 /**
@@ -158,11 +159,11 @@ export const lockoutHandOverTurnSignal = defineSignal<[z.infer<typeof HandOverTu
  * and a full queue, so a refused push is never half-taken (Okta retries; polling is the backstop).
  */
 export const MAX_PUSHED_EVENTS = 100;
-export const PushLockoutEventsSchema = z.object({
+export const PushLockoutEventsSchema = builtOnce('lockout/messages:PushLockoutEventsSchema', () => z.object({
   events: z.array(ProjectedLogEventSchema).min(1).max(MAX_PUSHED_EVENTS),
   /** Where the events came from, for the audit trail, e.g. "event-hook". */
   source: z.string().min(1).max(64),
-});
+}));
 export type PushLockoutEvents = z.infer<typeof PushLockoutEventsSchema>;
 export interface PushLockoutEventsResult {
   /** New lockout events queued for dispatch. */
@@ -234,7 +235,7 @@ export interface PollerState {
 export const pollerStateQuery = defineQuery<PollerState>('pollerState');
 
 // The locked-out user (via the chat frontend) → child, under the ask-user policy.
-export const UnlockReplySchema = z.object({
+export const UnlockReplySchema = builtOnce('lockout/messages:UnlockReplySchema', () => z.object({
   answer: z.enum(['yes', 'no']),
   /**
    * The answering person's email as the chat platform verified it. The workflow checks it belongs to
@@ -244,13 +245,13 @@ export const UnlockReplySchema = z.object({
   chatUserId: z.string().max(200).optional(),
   /** Free-form label for the audit trail (e.g. "slack:U123"). */
   respondent: z.string().max(200).optional(),
-});
+}));
 export type UnlockReply = z.infer<typeof UnlockReplySchema>;
 /**
  * What the workflow accepts: replies sent before the email was required lack it. Such a reply is
  * honoured only by runs that began before replies were verified; newer runs ignore it.
  */
-export const ReceivedUnlockReplySchema = UnlockReplySchema.extend({ email: UnlockReplySchema.shape.email.optional() });
+export const ReceivedUnlockReplySchema = builtOnce('lockout/messages:ReceivedUnlockReplySchema', () => UnlockReplySchema.extend({ email: UnlockReplySchema.shape.email.optional() }));
 export type ReceivedUnlockReply = z.infer<typeof ReceivedUnlockReplySchema>;
 export const unlockReplySignal = defineSignal<[UnlockReply]>('unlockReply');
 

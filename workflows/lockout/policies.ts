@@ -13,6 +13,7 @@
  * All state is bounded (users, IPs, timestamps) and carried through continue-as-new.
  */
 import { z } from 'zod';
+import { builtOnce } from '../built-once.js';
 import type { LockoutEvent } from './messages.js';
 
 const DAY_MS = 86_400_000;
@@ -22,7 +23,7 @@ export const MAX_TRACKED_USERS = 500;
 export const MAX_IPS_PER_USER = 4;
 const MAX_REASON = 200;
 
-export const UnlockPoliciesSchema = z.object({
+export const UnlockPoliciesSchema = builtOnce('lockout/policies:UnlockPoliciesSchema', () => z.object({
   breaker: z
     .object({
       /** More than this many new episodes within the window trips the breaker. */
@@ -42,7 +43,8 @@ export const UnlockPoliciesSchema = z.object({
       newNetwork: z.boolean().default(true),
       mode: z.enum(['ask-user', 'helpdesk']).default('ask-user'),
     })
-    .default({ riskLevels: ['HIGH'], newNetwork: true, mode: 'ask-user' }),
+    // Defaults holding arrays are built per parse: zod copies a default one level deep, and the schema is shared by every run (built-once.ts).
+    .default(() => ({ riskLevels: ['HIGH'], newNetwork: true, mode: 'ask-user' as const })),
   /** Episodes per user within 24 h that are handled normally; the next one is told what to fix. 0: off. */
   relockMaxPerDay: z.number().int().min(0).max(100).default(3),
   /** Informational chat messages per user per 24 h (questions that need an answer always go). 0: off. */
@@ -50,12 +52,12 @@ export const UnlockPoliciesSchema = z.object({
   /** Okta group names whose members are never unlocked automatically. */
   protectedGroups: z.array(z.string().min(1).max(200)).max(20).default([]),
   /** Who may approve an unlock of a protected account. */
-  helpdesk: z.object({ group: z.string().max(200).optional(), logins: z.array(z.string().max(320)).max(50).default([]) }).default({ logins: [] }),
-});
+  helpdesk: z.object({ group: z.string().max(200).optional(), logins: z.array(z.string().max(320)).max(50).default([]) }).default(() => ({ logins: [] })),
+}));
 export type UnlockPolicies = z.infer<typeof UnlockPoliciesSchema>;
 
 /** What the poller decided for one episode; the child follows it. */
-export const EpisodeDecisionSchema = z.object({
+export const EpisodeDecisionSchema = builtOnce('lockout/policies:EpisodeDecisionSchema', () => z.object({
   /** `default`: the configured policy; the others override it with something safer. */
   mode: z.enum(['default', 'ask-user', 'helpdesk', 'hold', 'relock-stop']),
   reasons: z.array(z.string().max(MAX_REASON)).max(5),
@@ -63,24 +65,24 @@ export const EpisodeDecisionSchema = z.object({
   notifyBudget: z.number().int().min(0).max(100).optional(),
   protectedGroups: z.array(z.string().min(1).max(200)).max(20).optional(),
   helpdesk: UnlockPoliciesSchema.shape.helpdesk.optional(),
-});
+}));
 export type EpisodeDecision = z.infer<typeof EpisodeDecisionSchema>;
 export type DecisionMode = EpisodeDecision['mode'];
 
 /** Most restrictive first. */
 const STRICTNESS: DecisionMode[] = ['relock-stop', 'hold', 'helpdesk', 'ask-user', 'default'];
 
-const UserRecordSchema = z.object({
+const UserRecordSchema = builtOnce('lockout/policies:UserRecordSchema', () => z.object({
   id: z.string().max(64),
   ips: z.array(z.string().max(64)).max(MAX_IPS_PER_USER),
   /** Episode start times (ms) within the last day, at most relockMaxPerDay + 1. */
   locks: z.array(z.number()).max(101),
   /** Times (ms) an episode was granted a chat message, within the last day. */
   notices: z.array(z.number()).max(100),
-});
+}));
 type UserRecord = z.infer<typeof UserRecordSchema>;
 
-export const BreakerStateSchema = z.object({
+export const BreakerStateSchema = builtOnce('lockout/policies:BreakerStateSchema', () => z.object({
   /** Episode start times within the window, at most threshold + 1 kept. */
   recent: z.array(z.number()).max(5_001),
   trippedAt: z.number().optional(),
@@ -88,13 +90,13 @@ export const BreakerStateSchema = z.object({
   lastLockoutAt: z.number().optional(),
   trips: z.number().int().nonnegative(),
   resumedBy: z.string().max(200).optional(),
-});
+}));
 export type BreakerState = z.infer<typeof BreakerStateSchema>;
 
-export const PolicyCarriedSchema = z.object({
+export const PolicyCarriedSchema = builtOnce('lockout/policies:PolicyCarriedSchema', () => z.object({
   breaker: BreakerStateSchema,
   users: z.array(UserRecordSchema).max(MAX_TRACKED_USERS),
-});
+}));
 export type PolicyCarried = z.infer<typeof PolicyCarriedSchema>;
 
 export interface BreakerView {

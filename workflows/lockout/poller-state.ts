@@ -4,6 +4,7 @@
  * where the next poll starts. Deterministic and free of Temporal APIs, so it is unit-tested directly.
  */
 import { z } from 'zod';
+import { builtOnce } from '../built-once.js';
 import { readLockoutEvent } from './events.js';
 import type { ProjectedLogEvent } from './log-event.js';
 import {
@@ -26,15 +27,15 @@ export const DEDUPE_WINDOW = 5_000;
 export const MAX_QUEUED = 300;
 const MAX_REPORTS = 20;
 
-const SkippedSchema = z.object({ uuid: z.string(), eventType: z.string(), published: z.string(), why: z.string() });
-const QueuedSchema = z.object({ user: LockedUserSchema, event: LockoutEventSchema });
+const SkippedSchema = builtOnce('lockout/poller-state:SkippedSchema', () => z.object({ uuid: z.string(), eventType: z.string(), published: z.string(), why: z.string() }));
+const QueuedSchema = builtOnce('lockout/poller-state:QueuedSchema', () => z.object({ user: LockedUserSchema, event: LockoutEventSchema }));
 export type QueuedLockout = z.infer<typeof QueuedSchema>;
 
 /**
  * What goes through continue-as-new. A superset of the first release's carried state (whose extra
  * `openEpisodes` is dropped), so a run of that release can continue as new into this one.
  */
-export const CarriedStateSchema = z.object({
+export const CarriedStateSchema = builtOnce('lockout/poller-state:CarriedStateSchema', () => z.object({
   cursor: z.string().optional(),
   since: z.string().optional(),
   paused: z.boolean(),
@@ -62,7 +63,7 @@ export const CarriedStateSchema = z.object({
   handOverTurns: z.array(z.string().max(200)).max(2_000).optional(),
   /** Hand-overs starting their episodes now (ID → when their turn is given up if they never report). */
   activeHandOvers: z.record(z.string().max(200), z.number()).optional(),
-});
+}));
 export type CarriedState = z.infer<typeof CarriedStateSchema>;
 
 export interface UserBatch {

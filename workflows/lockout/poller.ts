@@ -31,6 +31,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
+import { builtOnce } from '../built-once.js';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
 import type { OktaLogActivities } from '../../activities/okta-log-activities.js';
 import { recordLockoutDetected, recordPollSuccess } from '../metrics.js';
@@ -71,12 +72,12 @@ const { notifyUser } = proxyActivities<NotifyActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
 });
 
-export const PollerInputSchema = PollerSettingsSchema.extend({
+export const PollerInputSchema = builtOnce('lockout/poller:PollerInputSchema', () => PollerSettingsSchema.extend({
   orgUrl: z.string().min(1).max(500),
   carried: CarriedStateSchema.optional(),
   /** The unlock policies' memory (storm breaker window, recent lockouts per user), bounded. */
   carriedPolicies: PolicyCarriedSchema.optional(),
-});
+}));
 export type PollerInput = z.input<typeof PollerInputSchema>;
 
 /** Workflow versioning marker: runs without it began on the first release and replay its code. */

@@ -29,6 +29,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { z } from 'zod';
+import { builtOnce } from '../built-once.js';
 import type { NotifyActivities } from '../../activities/notify/activities.js';
 import type { UserNotification } from '../../activities/notify/notifier.js';
 import type { OktaActivities } from '../../activities/okta-activities.js';
@@ -53,7 +54,7 @@ import {
   type ReceivedUnlockReply,
 } from './messages.js';
 
-export const LockoutInputSchema = z.object({
+export const LockoutInputSchema = builtOnce('lockout/unlock:LockoutInputSchema', () => z.object({
   user: LockedUserSchema,
   firstEvent: LockoutEventSchema,
   policy: z.enum(['auto', 'ask-user', 'notify-only']),
@@ -72,7 +73,7 @@ export const LockoutInputSchema = z.object({
   attributesAtStart: z.boolean().optional(),
   /** What the poller's unlock policies decided for this episode (policies.ts); absent: the plain policy. */
   decision: EpisodeDecisionSchema.optional(),
-});
+}));
 export type LockoutInput = z.input<typeof LockoutInputSchema>;
 
 /** Keep the per-run event list small: the count says how many there were. */

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { builtOnce } from '../built-once.js';
 
 export const SELF_SERVICE_ACTIONS = ['reset-password', 'reset-mfa'] as const;
 export type SelfServiceAction = (typeof SELF_SERVICE_ACTIONS)[number];
@@ -48,65 +49,66 @@ const printable = /^[\x21-\x7e]+$/;
 /** Longest frontend-scoped request ID: frontend (64) + ':' + key (128). */
 export const MAX_IDEMPOTENCY_KEY = 128;
 
-const id = z.string().trim().min(1).max(200).regex(printable, 'printable ASCII without spaces');
-const loginOrEmail = z.string().trim().min(1).max(254).regex(LOGIN_CHARS, 'letters, digits and the characters of an email address only');
-// zod's email pattern, copied for this run: the shared one is frozen in the sandbox, where zod's
-// check cannot reset its lastIndex (workflows/zod-shared.ts).
-const zodEmailPattern = z.email()._zod.def.pattern;
-if (!zodEmailPattern) throw new Error("zod's email check has no pattern to copy");
-const emailPattern = new RegExp(zodEmailPattern);
-const email = loginOrEmail.pipe(z.email({ message: 'expected an email address', pattern: emailPattern }));
+const id = builtOnce('self-service/messages:id', () => z.string().trim().min(1).max(200).regex(printable, 'printable ASCII without spaces'));
+const loginOrEmail = builtOnce('self-service/messages:loginOrEmail', () => z.string().trim().min(1).max(254).regex(LOGIN_CHARS, 'letters, digits and the characters of an email address only'));
+// zod's email pattern, copied: zod's own is shared and frozen in the sandbox, where its check
+// cannot reset the pattern's lastIndex (workflows/zod-shared.ts).
+const email = builtOnce('self-service/messages:email', () => {
+  const zodEmailPattern = z.email()._zod.def.pattern;
+  if (!zodEmailPattern) throw new Error("zod's email check has no pattern to copy");
+  return loginOrEmail.pipe(z.email({ message: 'expected an email address', pattern: new RegExp(zodEmailPattern) }));
+});
 
 /** Who is asking, as the chat frontend's platform verified them. */
-export const RequesterSchema = z.object({
+export const RequesterSchema = builtOnce('self-service/messages:RequesterSchema', () => z.object({
   chatUserId: id,
   email,
-});
+}));
 export type Requester = z.infer<typeof RequesterSchema>;
 
-export const WorkflowInputSchema = z.object({
+export const WorkflowInputSchema = builtOnce('self-service/messages:WorkflowInputSchema', () => z.object({
   action: z.enum(SELF_SERVICE_ACTIONS),
   /** Login or email of the account to reset (the workflow resolves it to one Okta user). */
   target: loginOrEmail,
   /** Task queue of the paced Okta worker. */
   oktaTaskQueue: z.string().min(1),
-});
+}));
 export type SelfServiceWorkflowInput = z.infer<typeof WorkflowInputSchema>;
 
-export const SubmitRequestSchema = z.object({
+export const SubmitRequestSchema = builtOnce('self-service/messages:SubmitRequestSchema', () => z.object({
   /** Frontend-scoped request ID (see scopedRequestId): a retry with the same ID is harmless. */
   requestId: id,
   frontend: z.string().regex(FRONTEND_NAME),
   requester: RequesterSchema,
-});
+}));
 export type SubmitRequest = z.infer<typeof SubmitRequestSchema>;
 
-export const GateInputSchema = z.object({
+export const GateInputSchema = builtOnce('self-service/messages:GateInputSchema', () => z.object({
   action: z.enum(SELF_SERVICE_ACTIONS),
   target: loginOrEmail,
   request: SubmitRequestSchema,
   oktaTaskQueue: z.string().min(1).max(200),
-});
+}));
 export type GateInput = z.infer<typeof GateInputSchema>;
 
 /** The gate's answer: go on to the account's run, or this refusal (the same whatever the account). */
 export type GateResult = { proceed: true } | { proceed: false; view: RequestView };
 
-export const ViewerSchema = z.object({ requestId: id, chatUserId: id });
+export const ViewerSchema = builtOnce('self-service/messages:ViewerSchema', () => z.object({ requestId: id, chatUserId: id }));
 export type Viewer = z.infer<typeof ViewerSchema>;
 
-export const ChooseFactorsSchema = ViewerSchema.extend({ factorIds: z.array(z.string().min(1).max(100)).min(1).max(20) });
+export const ChooseFactorsSchema = builtOnce('self-service/messages:ChooseFactorsSchema', () => ViewerSchema.extend({ factorIds: z.array(z.string().min(1).max(100)).min(1).max(20) }));
 export type ChooseFactors = z.infer<typeof ChooseFactorsSchema>;
 
-export const ApprovalDecisionSchema = z.object({
+export const ApprovalDecisionSchema = builtOnce('self-service/messages:ApprovalDecisionSchema', () => z.object({
   decision: z.enum(['approve', 'deny']),
   /** The approver's Okta login or email (verified by the chat platform or the operator's CLI). */
   approver: loginOrEmail,
   reason: z.string().trim().min(1).max(1000),
-});
+}));
 export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
 
-export const CancelSchema = z.object({ by: z.string().trim().min(1).max(320), reason: z.string().trim().max(1000).optional() });
+export const CancelSchema = builtOnce('self-service/messages:CancelSchema', () => z.object({ by: z.string().trim().min(1).max(320), reason: z.string().trim().max(1000).optional() }));
 export type CancelRequest = z.infer<typeof CancelSchema>;
 
 export type RequestStatus =

@@ -29,6 +29,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
+import { builtOnce } from '../../built-once.js';
 import type { OktaActivities } from '../../../activities/okta-activities.js';
 import { AccessActionKey } from '../../search-attributes.js';
 import { LOCKOUT_EVENT_FILTER, readLockoutEvent } from './events-v1.js';
@@ -51,7 +52,7 @@ import { type lockoutWorkflowV1 as lockoutWorkflow, type LockoutInputV1 as Locko
 const DEDUPE_WINDOW = 2_000;
 const MAX_SKIPPED_REPORTS = 20;
 
-const CarriedStateSchema = z.object({
+const CarriedStateSchema = builtOnce('lockout/legacy/poller-v1:CarriedStateSchema', () => z.object({
   cursor: z.string().optional(),
   paused: z.boolean(),
   pausedBy: z.string().optional(),
@@ -66,10 +67,10 @@ const CarriedStateSchema = z.object({
   openEpisodes: z.record(z.string(), z.string()),
   lastPollAt: z.string().optional(),
   runsSoFar: z.number().int().nonnegative(),
-});
+}));
 type CarriedState = z.infer<typeof CarriedStateSchema>;
 
-const PollerInputSchema = z.object({
+const PollerInputSchema = builtOnce('lockout/legacy/poller-v1:PollerInputSchema', () => z.object({
   orgUrl: z.string().min(1),
   oktaTaskQueue: z.string().min(1),
   pollIntervalMs: z.number().int().positive(),
@@ -86,7 +87,7 @@ const PollerInputSchema = z.object({
   /** Continue-as-new after this many history events even before the server suggests it (tests use a low value). */
   maxHistoryEvents: z.number().int().positive().default(10_000),
   carried: CarriedStateSchema.optional(),
-});
+}));
 export type PollerInputV1 = z.input<typeof PollerInputSchema>;
 
 export async function lockoutPollerWorkflowV1(rawInput: PollerInputV1): Promise<void> {

@@ -20,6 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { z } from 'zod';
+import { builtOnce } from '../../built-once.js';
 import type { NotifyActivities } from '../../../activities/notify/activities.js';
 import type { UserNotification } from '../../../activities/notify/notifier.js';
 import type { OktaActivities } from '../../../activities/okta-activities.js';
@@ -37,7 +38,7 @@ import {
   type ReceivedUnlockReply,
 } from '../messages.js';
 
-const LockoutInputSchema = z.object({
+const LockoutInputSchema = builtOnce('lockout/legacy/unlock-v1:LockoutInputSchema', () => z.object({
   user: LockedUserSchema,
   firstEvent: LockoutEventSchema,
   policy: z.enum(['auto', 'ask-user', 'notify-only']),
@@ -50,7 +51,7 @@ const LockoutInputSchema = z.object({
   recoveryHint: z.string().optional(),
   /** How long one Okta call may take before Temporal retries it elsewhere (e.g. after a worker crash). */
   oktaCallTimeoutMs: z.number().int().positive().default(30_000),
-});
+}));
 export type LockoutInputV1 = z.input<typeof LockoutInputSchema>;
 
 /** Keep the per-run event list small: the count says how many there were. */
