@@ -1,17 +1,17 @@
 /**
  * How many workflow runs a worker keeps cached, from its heap limit.
  *
- * A cached run of this project's workflows holds about 0.9 MB of the workflow thread's heap: each
- * run evaluates the workflow modules in a module cache of its own (the SDK's isolation), the schemas
- * built at module load (about 0.85 MB) included; zod itself is loaded once for all runs
- * (workflows/zod-shared.ts, 1.6 MB a run before); the SDK's own share is under 0.1 MB. A fixed
+ * A cached run of this project's workflows adds about 0.35 MB to the worker's RSS (300 parked
+ * episodes, docs/benchmarks.md): the schemas are built once per workflow thread (workflows/built-once.ts)
+ * and zod is loaded once for all runs (workflows/zod-shared.ts); when each run built the schemas in
+ * a module cache of its own, 1.2 MB. The count below keeps 2 MB a run. A fixed
  * cache larger than the heap holds ends in an out-of-memory exit of the workflow thread as soon as a
  * storm keeps that many episodes open (the ask-user policy waits 15 minutes per episode), and the
  * worker with it.
  */
 import { getHeapStatistics } from 'node:v8';
 
-/** Heap per cached run: about twice what one holds, room for the garbage its activations leave between collections. */
+/** Heap per cached run, counted generously: what one holds and the garbage its activations leave between collections. */
 const MB_PER_CACHED_RUN = 2;
 /**
  * V8's heap limit is `--max-old-space-size` plus the young generation (48 MB on a large machine):
