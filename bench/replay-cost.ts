@@ -2,8 +2,9 @@
  * What a workflow task costs the worker when the run is not in its cache: the run is rebuilt from
  * its history, and with `reuseV8Context` every rebuilt run evaluates the bundle's workflow modules
  * again (the SDK's isolation between runs). In a storm with a small cache most of an episode's
- * tasks are such rebuilds, so this is much of the worker's CPU per lockout. No server: the
- * recorded history of one auto-unlocked episode, replayed BENCH_REPLAYS times in one process.
+ * tasks are such rebuilds, so this is much of the worker's CPU per lockout. No server (`npm run
+ * bench` starts the suite's dev server all the same; it is not used): the recorded history of one
+ * auto-unlocked episode, replayed BENCH_REPLAYS times by one replay worker.
  *   npm run bench -- replay-cost                      # the suite's bundle (TEST_WORKFLOW_BUNDLE)
  *   BENCH_REPLAYS=1000 BENCH_HISTORY=lockout-hand-over node --import tsx bench/replay-cost.ts   # the sources, bundled here
  * Prints CPU milliseconds per replay; docs/benchmarks.md records them.
@@ -34,7 +35,8 @@ async function run(count: number): Promise<{ cpuMs: number; wallMs: number }> {
   return { cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - wall };
 }
 
-// A first round warms the replay worker (its thread, the bundle's shared modules, V8's code caches).
+// Each round builds a replay worker of its own (it compiles the bundle, and builds each schema once);
+// hundreds of replays spread that cost, and the short first round shows how much it weighs.
 const base = await run(20);
 const measured = await run(replays);
 const perReplay = (m: { cpuMs: number; wallMs: number }, n: number) => ({ cpuMs: m.cpuMs / n, wallMs: m.wallMs / n });
@@ -45,6 +47,6 @@ console.log(
     replays,
     cpuMsPerReplay: Number(perReplay(measured, replays).cpuMs.toFixed(2)),
     wallMsPerReplay: Number(perReplay(measured, replays).wallMs.toFixed(2)),
-    warmUp: { replays: 20, cpuMsPerReplay: Number(perReplay(base, 20).cpuMs.toFixed(2)) },
+    shortRound: { replays: 20, cpuMsPerReplay: Number(perReplay(base, 20).cpuMs.toFixed(2)) },
   }),
 );

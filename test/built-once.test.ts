@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { builtOnce } from '../workflows/built-once.js';
 import { bundleWorkflows } from '../workers/workflows-path.js';
 
@@ -19,8 +20,9 @@ function keysInSources(): { file: string; key: string }[] {
     if (!entry.endsWith('.ts') || entry === 'built-once.ts') continue;
     const text = readFileSync(new URL(entry, workflowsDir), 'utf8');
     for (const m of text.matchAll(/builtOnce\(\s*'([^']*)'/g)) found.push({ file: entry.replace(/\.ts$/, ''), key: m[1]! });
+    // At the top level, one constant each: a call in a function would give every caller the first caller's value.
     const calls = text.match(/builtOnce\(/g)?.length ?? 0;
-    assert.equal(calls, text.match(/builtOnce\(\s*'[^']*'/g)?.length ?? 0, `${entry}: every key is a plain string literal`);
+    assert.equal(calls, text.match(/^(export )?const \w+ = builtOnce\('[^']*', \(\) =>/gm)?.length ?? 0, `${entry}: every call is \`const X = builtOnce('key', () => ...)\` at the top level`);
   }
   return found;
 }
@@ -33,6 +35,17 @@ describe('schemas built once per workflow thread', () => {
     assert.equal(again, first);
     assert.equal(builds, 1);
     assert.notEqual(builtOnce('test:other', () => ({ n: ++builds })), first);
+  });
+
+  it('keeps a schema only once zod has computed what it computes on first use', () => {
+    const schema = builtOnce('test:settled', () => z.object({ a: z.string().optional(), b: z.enum(['x', 'y']) }));
+    // Own values, no longer the prototype's getters: a task stopped halfway through a first parse cannot leave one half done.
+    assert.ok(Object.hasOwn(schema, 'shape'), 'shape');
+    assert.ok(Object.hasOwn(schema._zod, 'propValues'), 'propValues');
+    assert.ok(Object.hasOwn(schema.shape.a._zod, 'optin'), 'optin');
+    assert.ok(Object.hasOwn(schema.shape.b._zod, 'values'), 'values');
+    assert.equal(schema.safeParse({ b: 'x' }).success, true);
+    assert.equal(schema.safeParse({ a: 1, b: 'x' }).success, false);
   });
 
   it('keys are unique and start with their module path', () => {
@@ -53,5 +66,7 @@ describe('schemas built once per workflow thread', () => {
     assert.match(preload, /"\.\/workflows\/zod-shared\.[jt]s"/);
     assert.match(preload, /"\.\/workflows\/built-once\.[jt]s"/);
     assert.ok(preload.indexOf('zod-shared') < preload.indexOf('built-once'), 'zod is set up before anything is built');
+    // One copy: a second one (another path to the same file) would be evaluated per run, and build per run again.
+    assert.equal(new Set(code.match(/"\.\/[^"\s]*built-once[^"\s]*"/g)).size, 1, 'one module id for built-once');
   });
 });
