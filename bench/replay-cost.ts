@@ -39,14 +39,14 @@ async function run(count: number): Promise<{ cpuMs: number; wallMs: number }> {
 // hundreds of replays spread that cost, and the short first round shows how much it weighs.
 const base = await run(20);
 const measured = await run(replays);
-const perReplay = (m: { cpuMs: number; wallMs: number }, n: number) => ({ cpuMs: m.cpuMs / n, wallMs: m.wallMs / n });
+const per = (ms: number, n: number) => Number((ms / n).toFixed(2));
 console.log(
   JSON.stringify({
     history: name,
     events: history.events?.length ?? 0,
     replays,
-    cpuMsPerReplay: Number(perReplay(measured, replays).cpuMs.toFixed(2)),
-    wallMsPerReplay: Number(perReplay(measured, replays).wallMs.toFixed(2)),
-    shortRound: { replays: 20, cpuMsPerReplay: Number(perReplay(base, 20).cpuMs.toFixed(2)) },
+    cpuMsPerReplay: per(measured.cpuMs, replays),
+    wallMsPerReplay: per(measured.wallMs, replays),
+    shortRound: { replays: 20, cpuMsPerReplay: per(base.cpuMs, 20) },
   }),
 );

@@ -5,11 +5,11 @@
  * bench/replay-cost.ts). No server: the replay test and every workflow test run the same bundle.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { builtOnce } from '../workflows/built-once.js';
-import { bundleWorkflows } from '../workers/workflows-path.js';
+import { suiteBundleCode } from './helpers/temporal.js';
 
 const workflowsDir = new URL('../workflows/', import.meta.url);
 
@@ -60,8 +60,7 @@ describe('schemas built once per workflow thread', () => {
   });
 
   it('the bundle the workers load preloads built-once.ts (shared by every run of a thread)', async () => {
-    const path = process.env.TEST_WORKFLOW_BUNDLE;
-    const code = path && existsSync(path) ? readFileSync(path, 'utf8') : (await bundleWorkflows()).code;
+    const code = await suiteBundleCode();
     const preload = /function preloadModules\(\) \{([^}]*)\}/.exec(code)?.[1] ?? '';
     assert.match(preload, /"\.\/workflows\/zod-shared\.[jt]s"/);
     assert.match(preload, /"\.\/workflows\/built-once\.[jt]s"/);

@@ -5,13 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { WorkerDescription } from '../activities/diagnostics.js';
 import { diagnosticsWorkflow, diagnosticsWorkflowId } from '../workflows/diagnostics.js';
-import { bundleWorkflows, withoutSourcesContent } from '../workers/workflows-path.js';
+import { withoutSourcesContent } from '../workers/workflows-path.js';
 import { eventually } from './helpers/eventually.js';
-import { startTestWorkers, testConfig, testTemporal, type RunningWorkers, type TestTemporal } from './helpers/temporal.js';
+import { startTestWorkers, suiteBundleCode, testConfig, testTemporal, type RunningWorkers, type TestTemporal } from './helpers/temporal.js';
 
 /** The inline source map of a bundle, decoded. */
 function inlineMap(code: string): { sources: string[]; mappings: string; sourcesContent?: unknown } {
@@ -46,8 +45,7 @@ describe('workflow bundle', () => {
   });
 
   it('keeps the mappings and drops the copy of the sources', async () => {
-    const path = process.env.TEST_WORKFLOW_BUNDLE;
-    const code = path && existsSync(path) ? readFileSync(path, 'utf8') : (await bundleWorkflows()).code;
+    const code = await suiteBundleCode();
     const map = inlineMap(code);
     assert.equal(map.sourcesContent, undefined, 'no copy of the sources in the map');
     assert.ok(map.mappings.length > 10_000, 'the mappings are kept');

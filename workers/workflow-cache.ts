@@ -2,12 +2,12 @@
  * How many workflow runs a worker keeps cached, from its heap limit.
  *
  * A cached lockout episode adds about 0.35 MB to the worker's RSS (300 parked episodes,
- * docs/benchmarks.md; pollers and hand-overs hold more state): the schemas are built once per workflow thread (workflows/built-once.ts)
- * and zod is loaded once for all runs (workflows/zod-shared.ts); when each run built the schemas in
- * a module cache of its own, 1.2 MB. The count below keeps 2 MB a run. A fixed
- * cache larger than the heap holds ends in an out-of-memory exit of the workflow thread as soon as a
- * storm keeps that many episodes open (the ask-user policy waits 15 minutes per episode), and the
- * worker with it.
+ * docs/benchmarks.md; pollers and hand-overs hold more state): the schemas are built once per
+ * workflow thread (workflows/built-once.ts) and zod is loaded once for all runs
+ * (workflows/zod-shared.ts); when each run built the schemas in a module cache of its own, 1.2 MB.
+ * The count below keeps 2 MB a run. A fixed cache larger than the heap holds ends in an
+ * out-of-memory exit of the workflow thread as soon as a storm keeps that many episodes open (the
+ * ask-user policy waits 15 minutes per episode), and the worker with it.
  */
 import { getHeapStatistics } from 'node:v8';
 

@@ -4,8 +4,9 @@
  * With `reuseV8Context` each run evaluates the workflow modules in a module cache of its own, and
  * so does each rebuild of a run that left the worker's cache. In a storm most of an episode's tasks
  * are such rebuilds, and building the schemas again was about a third of each one's CPU
- * (bench/replay-cost.ts: 26.5 ms of CPU a replayed episode, 16.4 ms with them built once). This module is loaded once per workflow thread (the bundle's `preloadModules`,
- * see workers/workflows-path.ts), so its map outlives the runs.
+ * (bench/replay-cost.ts: 26.5 ms of CPU a replayed episode, 16.4 ms with them built once). This
+ * module is loaded once per workflow thread (the bundle's `preloadModules`, see
+ * workers/workflows-path.ts), so its map outlives the runs.
  *
  * Why not preload the schema modules themselves: the SDK deep-freezes what it preloads, and zod
  * writes to a schema after it is built (lazily computed internals, `lastIndex` reset on its
@@ -25,7 +26,9 @@ import { settleSchema } from './zod-shared.js';
 const built = new Map<string, unknown>();
 
 export function builtOnce<T>(key: string, build: () => T): T {
-  if (built.has(key)) return built.get(key) as T;
+  // Values are schemas, never undefined: one lookup tells kept from not.
+  const kept = built.get(key);
+  if (kept !== undefined) return kept as T;
   const value = build();
   // Kept only once complete: a task stopped while this runs stores nothing, and the next run builds again.
   settleSchema(value);

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,6 +16,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../temporal.config.js';
 import { PROJECT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { createWorkers, shutdownWorkers, workerList, type ProjectWorkers, type WorkerActivities } from '../../workers/create-workers.js';
+import { bundleWorkflows } from '../../workers/workflows-path.js';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -117,6 +118,18 @@ export interface RunningWorkers {
   stop(): Promise<void>;
 }
 
+/** The workflow bundle scripts/test.sh built for the suite, if there is one (a file run on its own bundles for itself). */
+export function suiteBundlePath(): string | undefined {
+  const bundle = process.env.TEST_WORKFLOW_BUNDLE;
+  return bundle && existsSync(bundle) ? bundle : undefined;
+}
+
+/** The code of the bundle the suite's workers load: the pre-built one, or the sources bundled now. */
+export async function suiteBundleCode(): Promise<string> {
+  const path = suiteBundlePath();
+  return path ? readFileSync(path, 'utf8') : (await bundleWorkflows()).code;
+}
+
 /** Starts the project's real workers (from createWorkers) in the background. */
 export async function startTestWorkers(
   temporal: TestTemporal,
@@ -125,14 +138,14 @@ export async function startTestWorkers(
   options: { dataConverter?: Parameters<typeof createWorkers>[0]['dataConverter'] } = {},
 ): Promise<RunningWorkers> {
   const connection = await NativeConnection.connect({ address: temporal.address });
-  const bundle = process.env.TEST_WORKFLOW_BUNDLE;
+  const bundle = suiteBundlePath();
   let workers: ProjectWorkers;
   try {
     workers = await createWorkers({
       connection,
       config,
       activities,
-      ...(bundle && existsSync(bundle) ? { workflowBundlePath: bundle } : {}),
+      ...(bundle ? { workflowBundlePath: bundle } : {}),
       ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
       overrides: { shutdownGraceTime: '2s' },
     });

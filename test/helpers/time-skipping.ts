@@ -7,13 +7,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import protos from '@temporalio/proto';
 import { PROJECT_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { workflowSource } from '../../workers/workflows-path.js';
-import { quietRuntime } from './temporal.js';
+import { quietRuntime, suiteBundlePath } from './temporal.js';
 
 export interface TimeSkipping {
   env: TestWorkflowEnvironment;
@@ -27,7 +26,6 @@ export async function startTimeSkipping(activities: object): Promise<TimeSkippin
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
   const taskQueue = `ts-${randomUUID().slice(0, 8)}`;
   const { INDEXED_VALUE_TYPE_KEYWORD } = protos.temporal.api.enums.v1.IndexedValueType;
-  const bundle = process.env.TEST_WORKFLOW_BUNDLE;
   let worker: Worker;
   try {
     // The workflows write the project's search attributes; the test server knows only those registered.
@@ -39,7 +37,7 @@ export async function startTimeSkipping(activities: object): Promise<TimeSkippin
       connection: env.nativeConnection,
       taskQueue,
       activities,
-      ...(await workflowSource(bundle && existsSync(bundle) ? bundle : undefined)),
+      ...(await workflowSource(suiteBundlePath())),
     });
   } catch (err) {
     await env.teardown();
